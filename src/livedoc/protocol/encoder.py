@@ -1,0 +1,49 @@
+"""Turn a message into the websocket frames to write, without copying buffer payloads.
+
+Text frames are encoded to UTF-8 once, so a broadcast can write the same bytes to every
+connection. Binary payloads are passed through as given: a memoryview of an array's memory stays
+that memoryview, so the only copy of the data is the one the socket write makes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from livedoc.protocol import wirejson
+
+if TYPE_CHECKING:
+    from livedoc._types import Buffer
+    from livedoc.protocol.messages import Message
+
+__all__ = ["Frame", "encode_message", "message_size"]
+
+
+class Frame(NamedTuple):
+    """One websocket frame: UTF-8 text (`binary` False) or a binary payload."""
+
+    payload: Buffer
+    binary: bool
+
+    def as_received(self) -> str | Buffer:
+        """What a websocket library hands to the receiver: `str` for text, bytes for binary."""
+        if self.binary:
+            return self.payload
+        return bytes(self.payload).decode()
+
+
+def encode_message(message: Message) -> list[Frame]:
+    """The frames of `message`, in wire order: header, metadata, content, then id/payload pairs."""
+    frames = [
+        Frame(wirejson.dumps_bytes(message.header()), False),
+        Frame(wirejson.dumps_bytes(message.metadata), False),
+        Frame(wirejson.dumps_bytes(message.content), False),
+    ]
+    for buffer_id, payload in message.buffers.items():
+        frames.append(Frame(wirejson.dumps_bytes({"id": buffer_id}), False))
+        frames.append(Frame(payload, True))
+    return frames
+
+
+def message_size(frames: list[Frame]) -> int:
+    """Total payload bytes of a message's frames."""
+    return sum(memoryview(frame.payload).nbytes for frame in frames)
