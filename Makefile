@@ -1,0 +1,42 @@
+# livedoc developer commands. `make demo` and `make test` set everything up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+BUNDLES := src/livedoc/static/js/VERSION
+
+.PHONY: demo test lint typecheck unit bench clean
+
+# The virtualenv with livedoc installed in editable mode; the build hook fetches BokehJS from npm.
+$(INSTALLED): pyproject.toml package.json package-lock.json hatch_build.py
+	scripts/system-deps
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(INSTALLED)
+
+# Re-run the build hook if the bundles were removed after installing.
+$(BUNDLES): $(INSTALLED)
+	test -f $(BUNDLES) || $(BIN)/python -m pip install --quiet --no-deps -e .
+
+demo: $(BUNDLES)
+	$(BIN)/livedoc wire-demo
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check src tests benchmarks hatch_build.py
+	$(BIN)/ruff format --check src tests benchmarks hatch_build.py
+
+typecheck: $(INSTALLED)
+	$(BIN)/mypy
+
+unit: $(BUNDLES)
+	$(BIN)/python -m pytest
+
+# The whole suite: lint, strict typing, then every test tier.
+test: lint typecheck unit
+
+bench: $(BUNDLES)
+	$(BIN)/python benchmarks/serialize.py
+
+clean:
+	rm -rf $(VENV) node_modules src/livedoc/static/js .pytest_cache .mypy_cache .ruff_cache
