@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 BUNDLES := src/livedoc/static/js/VERSION
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint fix typecheck unit bench clean
 
 # The virtualenv with livedoc installed in editable mode; the build hook fetches BokehJS from npm.
 $(INSTALLED): pyproject.toml package.json package-lock.json hatch_build.py
@@ -25,6 +25,11 @@ demo: $(BUNDLES)
 lint: $(INSTALLED)
 	$(BIN)/ruff check src tests benchmarks hatch_build.py
 	$(BIN)/ruff format --check src tests benchmarks hatch_build.py
+
+# Apply the formatter and the safe lint fixes.
+fix: $(INSTALLED)
+	$(BIN)/ruff format src tests benchmarks hatch_build.py
+	$(BIN)/ruff check --fix src tests benchmarks hatch_build.py
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy

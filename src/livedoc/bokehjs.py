@@ -17,7 +17,14 @@ __all__ = ["BOKEHJS_VERSION", "BUNDLES", "JS_DIR", "bundle_paths"]
 
 BOKEHJS_VERSION: Final = BOKEH_VERSION
 #: In load order: `bokeh` first, then the plugins.
-BUNDLES: Final = ("bokeh", "bokeh-gl", "bokeh-widgets", "bokeh-tables", "bokeh-mathjax", "bokeh-api")
+BUNDLES: Final = (
+    "bokeh",
+    "bokeh-gl",
+    "bokeh-widgets",
+    "bokeh-tables",
+    "bokeh-mathjax",
+    "bokeh-api",
+)
 JS_DIR: Final = Path(__file__).resolve().parent / "static" / "js"
 
 _FIX = (
@@ -31,7 +38,9 @@ def bundle_paths(js_dir: Path = JS_DIR) -> dict[str, Path]:
     paths = {name: js_dir / f"{name}.min.js" for name in BUNDLES}
     missing = [path.name for path in paths.values() if not path.is_file()]
     if missing:
-        raise BundleMissingError(f"BokehJS {BOKEHJS_VERSION} bundles missing from {js_dir}: {', '.join(missing)}. {_FIX}")
+        raise BundleMissingError(
+            f"BokehJS {BOKEHJS_VERSION} bundles missing from {js_dir}: {', '.join(missing)}. {_FIX}"
+        )
     stamp = js_dir / "VERSION"
     found = stamp.read_text().strip() if stamp.is_file() else "unknown"
     if found != BOKEHJS_VERSION:

@@ -7,7 +7,9 @@ import sys
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "livedoc", *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "livedoc", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_help_lists_the_commands() -> None:

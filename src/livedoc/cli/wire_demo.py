@@ -11,15 +11,25 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
 from livedoc.document import Document, DocumentPatchedEvent
 from livedoc.document.column_source import current_data
 from livedoc.models import ColumnDataSource
-from livedoc.protocol import Frame, Message, MessageAssembler, encode_message, message_size, patch_doc, pull_doc_reply
+from livedoc.protocol import (
+    Frame,
+    Message,
+    MessageAssembler,
+    encode_message,
+    message_size,
+    patch_doc,
+    pull_doc_reply,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["add_parser", "run"]
 
@@ -31,9 +41,14 @@ def add_parser(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--rows", type=int, default=8, help="rows per streamed batch (default: %(default)s)")
     parser.add_argument(
-        "--preview", type=int, default=110, help="characters of each text frame to show (default: %(default)s)"
+        "--rows", type=int, default=8, help="rows per streamed batch (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--preview",
+        type=int,
+        default=110,
+        help="characters of each text frame to show (default: %(default)s)",
     )
     parser.set_defaults(command=run)
 
@@ -51,7 +66,9 @@ def _frame_line(frame: Frame, preview: int) -> str:
 def _columns_summary(data: dict[str, Any]) -> str:
     parts = []
     for name, column in data.items():
-        values = list(np.asarray(column).ravel()) if isinstance(column, np.ndarray) else list(column)
+        values = (
+            list(np.asarray(column).ravel()) if isinstance(column, np.ndarray) else list(column)
+        )
         shown = ", ".join(f"{v:.2f}" if isinstance(v, float) else str(v) for v in values[:3])
         more = f", ... ({len(values)} rows)" if len(values) > 3 else ""
         parts.append(f"{name}=[{shown}{more}]")
@@ -63,11 +80,15 @@ def _same(left: dict[str, Any], right: dict[str, Any]) -> bool:
         return False
     for name in left:
         a = np.asarray(left[name], dtype=object if not isinstance(left[name], np.ndarray) else None)
-        b = np.asarray(right[name], dtype=object if not isinstance(right[name], np.ndarray) else None)
+        b = np.asarray(
+            right[name], dtype=object if not isinstance(right[name], np.ndarray) else None
+        )
         if a.shape != b.shape:
             return False
         for x, y in zip(a.ravel().tolist(), b.ravel().tolist(), strict=True):
-            if x != y and not (isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y)):
+            if x != y and not (
+                isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y)
+            ):
                 return False
     return True
 
@@ -102,7 +123,11 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
     def readings(start: int, count: int) -> dict[str, Any]:
         t = np.arange(start, start + count, dtype=np.float64)
-        return {"t": t, "temperature": 20 + np.cumsum(rng.normal(0, 0.3, count)), "sensor": ["a"] * count}
+        return {
+            "t": t,
+            "temperature": 20 + np.cumsum(rng.normal(0, 0.3, count)),
+            "sensor": ["a"] * count,
+        }
 
     source = ColumnDataSource(data=readings(0, rows), name="readings")
     doc = Document(title="wire demo")
@@ -113,10 +138,15 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     received = wire.send(pull_doc_reply("demo-request", doc_json, buffers))
     replica = Document.from_json(received.content["doc"], received.buffers, generic=True)
     replica_source = replica.roots[0]
-    print(f"  replica: {replica_source!r} {_columns_summary(current_data(replica_source))}\n", file=out)
+    print(
+        f"  replica: {replica_source!r} {_columns_summary(current_data(replica_source))}\n",
+        file=out,
+    )
 
     pending: list[DocumentPatchedEvent] = []
-    doc.on_change(lambda event: pending.append(event) if isinstance(event, DocumentPatchedEvent) else None)
+    doc.on_change(
+        lambda event: pending.append(event) if isinstance(event, DocumentPatchedEvent) else None
+    )
     next_t = rows
     ok = True
 
@@ -132,7 +162,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         after = current_data(replica_source)
         same = _same(after, source.data)
         ok = ok and same
-        print(f"  decoded: {len(message.content['events'])} event(s) [{kinds}], {len(message.buffers)} buffer(s)", file=out)
+        print(
+            f"  decoded: {len(message.content['events'])} event(s) [{kinds}], {len(message.buffers)} buffer(s)",
+            file=out,
+        )
         print(f"  replica: {_columns_summary(after)}", file=out)
         print(f"  replica equals the document: {'yes' if same else 'NO'}\n", file=out)
 
@@ -148,20 +181,37 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
     n = source.length
     step(1, f"append {rows} rows (ColumnsStreamed)", append)
-    step(2, f"append {rows} rows keeping the last {2 * rows} (ColumnsStreamed, rollover)", append_rollover)
+    step(
+        2,
+        f"append {rows} rows keeping the last {2 * rows} (ColumnsStreamed, rollover)",
+        append_rollover,
+    )
     step(
         3,
         "patch cells by index and by slice (ColumnsPatched)",
         lambda: source.patch({"temperature": [(0, -1.0), (slice(1, 3), [-2.0, -3.0])]}),
     )
     n = source.length
-    step(4, "create a column (ColumnDataChanged, cols=[humidity])", lambda: source.add_columns(humidity=np.full(n, 0.5)))
+    step(
+        4,
+        "create a column (ColumnDataChanged, cols=[humidity])",
+        lambda: source.add_columns(humidity=np.full(n, 0.5)),
+    )
     step(
         5,
         "replace one column (ColumnDataChanged, cols=[temperature])",
         lambda: source.update_columns(temperature=np.linspace(18.0, 22.0, n)),
     )
-    step(6, "delete a column (ColumnDataChanged, cols=null)", lambda: source.remove_columns("sensor"))
-    step(7, "replace all columns (ColumnDataChanged, cols=null)", lambda: setattr(source, "data", readings(0, 4)))
-    print(f"total: {wire.total_bytes:,} bytes on the wire; replica in sync: {'yes' if ok else 'NO'}", file=out)
+    step(
+        6, "delete a column (ColumnDataChanged, cols=null)", lambda: source.remove_columns("sensor")
+    )
+    step(
+        7,
+        "replace all columns (ColumnDataChanged, cols=null)",
+        lambda: setattr(source, "data", readings(0, 4)),
+    )
+    print(
+        f"total: {wire.total_bytes:,} bytes on the wire; replica in sync: {'yes' if ok else 'NO'}",
+        file=out,
+    )
     return 0 if ok else 1
