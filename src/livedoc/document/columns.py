@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
+from livedoc.document.growable import append_rows
 from livedoc.errors import ColumnDataError
 
 if TYPE_CHECKING:
@@ -124,20 +125,26 @@ def check_rollover(rollover: Any) -> int | None:
     return int(rollover)
 
 
-def _append(name: str, old: Column, new: Column) -> Column:
-    if isinstance(old, np.ndarray) or isinstance(new, np.ndarray):
-        old_array, new_array = np.asarray(old), np.asarray(new)
-        if old_array.size == 0 and old_array.ndim == 1:
-            return new_array if isinstance(new, np.ndarray) else np.asarray(new)
-        if new_array.size == 0 and new_array.ndim == 1:
-            return old_array
-        if old_array.shape[1:] != new_array.shape[1:]:
-            raise ColumnDataError(
-                f"column {name!r} holds rows of shape {old_array.shape[1:]}; "
-                f"the new rows have shape {new_array.shape[1:]}"
-            )
-        return np.concatenate([old_array, new_array])
-    return [*old, *new]
+def _append(name: str, old: Column, new: Column, rollover: int | None) -> Column:
+    if not isinstance(old, np.ndarray) and not isinstance(new, np.ndarray):
+        merged = [*old, *new]
+        return merged[-rollover:] if rollover is not None and len(merged) > rollover else merged
+    old_array, new_array = np.asarray(old), np.asarray(new)
+    if old_array.size == 0 and old_array.ndim == 1:
+        old_array = old_array.reshape((0, *new_array.shape[1:])).astype(new_array.dtype)
+    elif new_array.size == 0 and new_array.ndim == 1:
+        new_array = new_array.reshape((0, *old_array.shape[1:])).astype(old_array.dtype)
+    if old_array.shape[1:] != new_array.shape[1:]:
+        raise ColumnDataError(
+            f"column {name!r} holds rows of shape {old_array.shape[1:]}; "
+            f"the new rows have shape {new_array.shape[1:]}"
+        )
+    try:
+        return append_rows(old_array, new_array, rollover)
+    except (TypeError, ValueError):
+        raise ColumnDataError(
+            f"rows of {new_array.dtype} cannot be appended to column {name!r} of {old_array.dtype}"
+        ) from None
 
 
 def stream_columns(
@@ -163,10 +170,10 @@ def stream_columns(
     data_length(columns, "streamed columns")
     result: dict[str, Column] = {}
     for name, column in columns.items():
-        merged = _append(name, data[name], column) if name in data else column
-        if limit is not None and column_length(merged) > limit:
-            merged = merged[-limit:]
-        result[name] = merged
+        if name in data:
+            result[name] = _append(name, data[name], column, limit)
+        else:
+            result[name] = column[-limit:] if limit is not None else column
     return result
 
 
