@@ -43,12 +43,8 @@ AnyArray: TypeAlias = npt.NDArray[Any]
 
 
 def _byte_order(array: AnyArray) -> ByteOrder:
-    flag = array.dtype.byteorder
-    if flag == ">":
-        return "big"
-    if flag == "<":
-        return "little"
-    return _NATIVE  # '=' native, '|' not applicable (1-byte types)
+    flag = array.dtype.byteorder  # '=' native, '|' not applicable (1-byte types)
+    return {">": "big", "<": "little"}.get(flag, _NATIVE)  # type: ignore[return-value]
 
 
 def _to_milliseconds(array: AnyArray) -> AnyArray:

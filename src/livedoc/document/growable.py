@@ -58,13 +58,29 @@ def _new_backing(
     return backing
 
 
+_FAMILIES: Final = ("biuf", "US", "M", "m")
+
+
+def _common_dtype(old: np.dtype[Any], new: np.dtype[Any]) -> np.dtype[Any]:
+    """The dtype both kinds of rows fit in, without turning numbers into text.
+
+    NumPy would promote float64 and str to str; a numeric column never takes strings here.
+    """
+    if old.kind == "O" or new.kind == "O":
+        return np.dtype(object)
+    for family in _FAMILIES:
+        if old.kind in family and new.kind in family:
+            return np.result_type(old, new)
+    raise TypeError(f"rows of {new} cannot join a column of {old}")
+
+
 def append_rows(old: AnyArray, new: AnyArray, rollover: int | None) -> AnyArray:
     """`old` followed by `new` (same row shape), keeping the last `rollover` rows if given.
 
     Returns a view of a livedoc-owned backing; neither `old` nor `new` is modified. Raises
     TypeError or ValueError when the rows cannot share one dtype.
     """
-    dtype = np.result_type(old, new)
+    dtype = _common_dtype(old.dtype, new.dtype)
     total = len(old) + len(new)
     keep = total if rollover is None else min(total, rollover)
     found = _backing_of(old) if dtype == old.dtype and old.flags.c_contiguous else None

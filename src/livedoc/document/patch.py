@@ -94,12 +94,13 @@ class _StagedSource:
         ops.patch_columns(self.data, patches)
 
     def final(self) -> dict[str, Any]:
-        if self.data is not None:
-            return self.data
-        result = dict(self.base)
-        for patches in self.pending:
-            ops.patch_columns(result, patches)
-        return result
+        """The data to store at commit; patches alone are applied in place here, once."""
+        if self.data is None:
+            self.data = dict(self.base)
+            for patches in self.pending:
+                ops.patch_columns(self.data, patches)
+            self.pending = []
+        return self.data
 
 
 class _Plan:

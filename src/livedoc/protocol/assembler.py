@@ -61,10 +61,6 @@ class _Expect(Enum):
     BUFFER_PAYLOAD = auto()
 
 
-def _describe(frame: object) -> str:
-    return "text" if isinstance(frame, str) else "binary"
-
-
 class MessageAssembler:
     """Feed websocket frames with `receive`; get back complete `Message` objects."""
 

@@ -219,3 +219,26 @@ def test_data_callbacks_see_old_and_new(source: ColumnDataSource) -> None:
     source.stream({"x": [9.0], "name": ["z"]})
     source.remove_columns("name")
     assert seen == [(4, 5), (5, 5)]
+
+
+def test_column_shapes_and_types_are_checked() -> None:
+    from livedoc.document.columns import column_length
+
+    with pytest.raises(ColumnDataError, match="0-dimensional"):
+        column_length(np.array(1.0))
+    with pytest.raises(ColumnDataError, match="list or an array, not int"):
+        column_length(5)
+    source = ColumnDataSource(data={"x": np.arange(3.0)})
+    with pytest.raises(ColumnDataError, match="cannot be appended"):
+        source.stream({"x": np.array(["text"])})
+    assert source.data["x"].tolist() == [0.0, 1.0, 2.0]
+
+
+def test_streams_into_and_of_empty_arrays() -> None:
+    source = ColumnDataSource(data={"x": np.array([])})
+    source.stream({"x": np.array([1, 2], dtype=np.int32)})
+    assert source.data["x"].tolist() == [1, 2]
+    assert source.data["x"].dtype == np.int32
+    source.stream({"x": np.array([])})
+    assert source.data["x"].tolist() == [1, 2]
+    assert source.data["x"].dtype == np.int32

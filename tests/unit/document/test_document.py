@@ -306,3 +306,73 @@ def test_select_by_name_and_type() -> None:
     assert doc.select(model_type="Selection") == [source.selected]
     assert isinstance(doc.select(model_type="Selection")[0], Selection)
     assert "1 roots" in repr(doc)
+
+
+def test_clear_models_view_and_listener_removal() -> None:
+    doc = Document()
+    events = recorder(doc)
+    doc.add_root(GenericModel("A", "a"))
+    doc.add_root(GenericModel("B", "b"))
+    assert set(doc.models) >= {"a", "b"}
+    with pytest.raises(TypeError):
+        doc.models["c"] = GenericModel("C", "c")  # type: ignore[index]
+    doc.remove_on_change(events.append)
+    doc.clear()
+    assert doc.roots == ()
+    assert len(events) == 2  # the clear happened after the listener left
+
+
+def test_document_level_js_callbacks_and_defs_are_kept_and_resent() -> None:
+    doc_json = {
+        "title": "x",
+        "roots": [],
+        "defs": [
+            {
+                "type": "model",
+                "name": "my.Params",
+                "properties": [{"name": "a", "kind": "Any", "default": 1}],
+            }
+        ],
+        "callbacks": {
+            "type": "map",
+            "entries": [
+                [
+                    "document_ready",
+                    [
+                        {
+                            "type": "object",
+                            "name": "CustomJS",
+                            "id": "js",
+                            "attributes": {"code": "1"},
+                        }
+                    ],
+                ]
+            ],
+        },
+    }
+    doc = Document.from_json(doc_json, generic=True)
+    assert doc.get_model_by_id("js") is not None
+    again, _ = doc.to_json()
+    assert again["defs"] == doc_json["defs"]
+    assert again["callbacks"] == doc_json["callbacks"]
+
+
+def test_send_event_goes_to_the_browser_as_a_message() -> None:
+    doc = Document()
+    events = recorder(doc)
+    doc.send_event(DocumentReady())
+    content, _ = doc.create_json_patch(events)  # type: ignore[arg-type]
+    assert content["events"] == [
+        {
+            "kind": "MessageSent",
+            "msg_type": "bokeh_event",
+            "msg_data": {"type": "event", "name": "document_ready", "values": {"type": "map"}},
+        }
+    ]
+    with pytest.raises(ValueError, match="at least one callback"):
+        doc.on_event("document_ready")
+
+
+def test_negative_delays_are_refused() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        Document().add_timeout_callback(lambda: None, -1)

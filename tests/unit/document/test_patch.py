@@ -459,3 +459,82 @@ def test_a_patch_produced_by_one_document_applies_to_its_replica() -> None:
     wire = json.loads(wirejson.dumps(content))
     replica.apply_json_patch(wire, {key: bytes(value) for key, value in buffers.items()})
     assert state(replica) == state(doc)
+
+
+def test_a_patch_of_cells_alone_is_applied_in_place_once() -> None:
+    doc = Document()
+    column = np.arange(4.0)
+    source = ColumnDataSource(data={"x": column})
+    doc.add_root(source)
+    seen: list[tuple[Any, Any]] = []
+    source.on_change("data", lambda attr, old, new: seen.append((old["x"], new["x"])))
+    doc.apply_json_patch(
+        {
+            "events": [
+                {
+                    "kind": "ColumnsPatched",
+                    "model": ref(source),
+                    "attr": "data",
+                    "patches": {"type": "map", "entries": [["x", [[0, 7.0]]]]},
+                },
+                {
+                    "kind": "ColumnsPatched",
+                    "model": ref(source),
+                    "attr": "data",
+                    "patches": {"type": "map", "entries": [["x", [[1, 8.0]]]]},
+                },
+            ]
+        }
+    )
+    assert source.data["x"] is column  # patched where it lies, no copy of the column
+    assert column.tolist() == [7.0, 8.0, 2.0, 3.0]
+    assert len(seen) == 2
+    assert all(new is column for _, new in seen)
+
+
+def test_patching_a_received_read_only_column_copies_it_once() -> None:
+    doc = Document.from_json(
+        {
+            "roots": [
+                {
+                    "type": "object",
+                    "name": "ColumnDataSource",
+                    "id": "s",
+                    "attributes": {
+                        "data": {
+                            "type": "map",
+                            "entries": [
+                                [
+                                    "x",
+                                    {
+                                        "type": "ndarray",
+                                        "array": {"type": "bytes", "data": {"id": "0"}},
+                                        "shape": [3],
+                                        "dtype": "float64",
+                                        "order": "little",
+                                    },
+                                ]
+                            ],
+                        }
+                    },
+                }
+            ]
+        },
+        {"0": np.zeros(3).tobytes()},
+    )
+    [source] = doc.roots
+    assert isinstance(source, ColumnDataSource)
+    assert not source.data["x"].flags.writeable
+    doc.apply_json_patch(
+        {
+            "events": [
+                {
+                    "kind": "ColumnsPatched",
+                    "model": {"id": "s"},
+                    "attr": "data",
+                    "patches": {"type": "map", "entries": [["x", [[2, 5.0]]]]},
+                }
+            ]
+        }
+    )
+    assert source.data["x"].tolist() == [0.0, 0.0, 5.0]

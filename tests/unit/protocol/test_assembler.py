@@ -263,3 +263,16 @@ def test_the_first_problem_in_a_message_is_the_one_reported() -> None:
 def test_limits_are_validated(bad: dict[str, int]) -> None:
     with pytest.raises(ValueError, match="max_"):
         Limits(**bad)
+
+
+def test_a_buffer_header_that_is_not_json_rejects_the_message() -> None:
+    frames = [
+        text({"msgid": "m", "msgtype": "PATCH-DOC", "num_buffers": 1}),
+        "{}",
+        '{"events":[]}',
+        "{id",
+        b"x",
+    ]
+    error, assembler = rejected(frames)
+    assert error.rule == "buffer-header"
+    assert assembler.idle
