@@ -14,6 +14,7 @@ model's `on_change` callbacks with `(attr, old, new)`.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar, overload
 
@@ -86,7 +87,7 @@ def values_equal(old: Any, new: Any) -> bool:
         return False
 
 
-class BaseModel:
+class BaseModel(ABC):
     """The part of a model the document, the serializer and the patcher rely on."""
 
     _document: Document | None
@@ -100,9 +101,9 @@ class BaseModel:
     # -- identity ---------------------------------------------------------------------------
 
     @property
+    @abstractmethod
     def model_type(self) -> str:
         """The qualified model name on the wire (`"ColumnDataSource"`, `"Figure"`, ...)."""
-        raise NotImplementedError
 
     @property
     def document(self) -> Document | None:
@@ -113,23 +114,25 @@ class BaseModel:
 
     # -- attributes -------------------------------------------------------------------------
 
+    @abstractmethod
     def has_attr(self, attr: str) -> bool:
-        raise NotImplementedError
+        """Whether `attr` is an attribute of this model."""
 
+    @abstractmethod
     def get(self, attr: str) -> Any:
         """The current value of `attr`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def validate_value(self, attr: str, value: Any) -> Any:
         """The value to store for `attr`, or `ValidationError` naming model, attribute and value."""
-        raise NotImplementedError
 
+    @abstractmethod
     def wire_attributes(self) -> dict[str, Any]:
         """The attributes to put in this model's full representation."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _store(self, attr: str, value: Any) -> None:
-        raise NotImplementedError
+        """Store a validated value, without notifying anyone."""
 
     def set(self, attr: str, value: Any, *, setter: Setter = None) -> None:
         """Validate and assign; `setter` tags the change so its origin is not echoed to it."""
@@ -137,8 +140,9 @@ class BaseModel:
 
     def _apply(self, attr: str, value: Any, setter: Setter = None) -> None:
         """Assign an already validated value, notify the document, run callbacks."""
-        old = self.get(attr) if self.has_attr_value(attr) else None
-        if values_equal(old, value) and self.has_attr_value(attr):
+        had_value = self.has_attr_value(attr)
+        old = self.get(attr) if had_value else None
+        if had_value and values_equal(old, value):
             return
         self._store(attr, value)
         if self._document is not None:
