@@ -539,12 +539,6 @@ def test_held_livedoc_streams_merge_into_one_event_bokeh_applies() -> None:
     assert_same_documents(livedoc_doc_wire(doc), bokeh_doc_wire(peer))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a new model's full rep is encoded when the patch is created, so it already holds "
-    "rows streamed later in the same held batch, and the ColumnsStreamed event then appends "
-    "them again at the peer (bokeh's own hold() has the same flaw)",
-)
 def test_held_new_source_then_stream_reaches_bokeh_once() -> None:
     doc = livedoc_source_doc()
     peer = to_bokeh(livedoc_doc_wire(doc))

@@ -23,6 +23,9 @@ from livedoc.document.callbacks import SessionCallback
 from livedoc.document.config import DocumentConfig
 from livedoc.document.deserializer import Deserializer
 from livedoc.document.events import (
+    ColumnDataChangedEvent,
+    ColumnsPatchedEvent,
+    ColumnsStreamedEvent,
     DocumentChangedEvent,
     DocumentPatchedEvent,
     MessageSentEvent,
@@ -386,12 +389,22 @@ class Document:
     ) -> tuple[JSONObject, dict[ID, Buffer]]:
         """PATCH-DOC content for `events`, and its buffers.
 
-        Models the peers have not seen yet are sent in full, then count as seen.
+        Models the peers have not seen yet are sent in full, then count as seen. A change to
+        such a model is left out: its full representation already carries the current state
+        (sending both would, for a stream, append the rows twice). So every batch of events
+        must go through here, even when no connection is listening, for the peers' view of
+        which models exist to stay right.
         """
+        known_before = set(self._synced)
         serializer = Serializer(known=self._synced)
-        content = {"events": [event.to_json(serializer) for event in events]}
+        wire = []
+        for event in events:
+            target = getattr(event, "model", None)
+            if isinstance(event, _TARGETED) and target is not None and target.id not in known_before:
+                continue
+            wire.append(event.to_json(serializer))
         self._synced.update(serializer.emitted)
-        return content, serializer.buffers
+        return {"events": wire}, serializer.buffers
 
     def apply_json_patch(
         self,
@@ -427,6 +440,10 @@ class Document:
 
     def __repr__(self) -> str:
         return f"<Document {self._title!r}: {len(self._roots)} roots, {len(self._models)} models>"
+
+
+#: Events that change one model, and mean nothing to a peer that does not know that model yet.
+_TARGETED: Final = (ModelChangedEvent, ColumnDataChangedEvent, ColumnsStreamedEvent, ColumnsPatchedEvent)
 
 
 def _holds_models(value: Any) -> bool:

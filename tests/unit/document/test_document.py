@@ -376,3 +376,21 @@ def test_send_event_goes_to_the_browser_as_a_message() -> None:
 def test_negative_delays_are_refused() -> None:
     with pytest.raises(ValueError, match="negative"):
         Document().add_timeout_callback(lambda: None, -1)
+
+
+def test_changes_to_a_model_the_peer_does_not_know_yet_ride_in_its_full_rep() -> None:
+    doc = Document()
+    doc.to_json()
+    events = recorder(doc)
+    with doc.held():
+        source = ColumnDataSource(data={"x": [1]})
+        doc.add_root(source)
+        source.stream({"x": [2]})
+        source.selected.indices = [0]
+    content, _ = doc.create_json_patch(events)  # type: ignore[arg-type]
+    [added] = content["events"]
+    assert added["kind"] == "RootAdded"
+    assert added["model"]["attributes"]["data"] == {"type": "map", "entries": [["x", [1, 2]]]}
+    source.stream({"x": [3]})  # now known: changes travel as events again
+    later, _ = doc.create_json_patch(events[-1:])  # type: ignore[arg-type]
+    assert [event["kind"] for event in later["events"]] == ["ColumnsStreamed"]
