@@ -193,7 +193,8 @@ class BaseModel(ABC):
             registered.remove(callback)
 
     def _check_callback_attr(self, attr: str) -> None:
-        pass
+        """Raise if `attr` cannot have callbacks; any name can on a schema-less model."""
+        return None
 
     def _trigger_change(self, attr: str, old: Any, new: Any) -> None:
         for callback in list(self._change_callbacks.get(attr, ())):
