@@ -400,7 +400,11 @@ class Document:
         wire = []
         for event in events:
             target = getattr(event, "model", None)
-            if isinstance(event, _TARGETED) and target is not None and target.id not in known_before:
+            if (
+                isinstance(event, _TARGETED)
+                and target is not None
+                and target.id not in known_before
+            ):
                 continue
             wire.append(event.to_json(serializer))
         self._synced.update(serializer.emitted)
@@ -443,7 +447,12 @@ class Document:
 
 
 #: Events that change one model, and mean nothing to a peer that does not know that model yet.
-_TARGETED: Final = (ModelChangedEvent, ColumnDataChangedEvent, ColumnsStreamedEvent, ColumnsPatchedEvent)
+_TARGETED: Final = (
+    ModelChangedEvent,
+    ColumnDataChangedEvent,
+    ColumnsStreamedEvent,
+    ColumnsPatchedEvent,
+)
 
 
 def _holds_models(value: Any) -> bool:
