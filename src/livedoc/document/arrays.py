@@ -16,6 +16,7 @@ included (the rep says `order: "big"` and BokehJS swaps).
 
 from __future__ import annotations
 
+import math
 import sys
 from typing import Any, Final, Literal, TypeAlias
 
@@ -110,6 +111,14 @@ def _check_shape(shape: Any) -> tuple[int, ...]:
     return tuple(shape)
 
 
+def _reshape(array: AnyArray, dims: tuple[int, ...]) -> AnyArray:
+    # Item counts are compared with math.prod (exact); np.prod overflows int64 on hostile shapes.
+    try:
+        return array.reshape(dims)
+    except ValueError:  # an empty array with a dimension NumPy cannot index, like [0, 2**64]
+        raise DeserializationError(f"shape {list(dims)} is beyond NumPy's limits") from None
+
+
 def array_from_buffer(
     buffer: bytes | bytearray | memoryview, dtype: str, order: str, shape: Any = None
 ) -> AnyArray:
@@ -123,11 +132,11 @@ def array_from_buffer(
     array: AnyArray = np.frombuffer(buffer, dtype=np_dtype)
     if shape is not None:
         dims = _check_shape(shape)
-        if int(np.prod(dims, dtype=np.int64)) != array.size:
+        if math.prod(dims) != array.size:
             raise DeserializationError(
-                f"shape {list(dims)} needs {int(np.prod(dims, dtype=np.int64))} items, the buffer holds {array.size}"
+                f"shape {list(dims)} needs {math.prod(dims)} items, the buffer holds {array.size}"
             )
-        array = array.reshape(dims)
+        array = _reshape(array, dims)
     if (
         array.flags.writeable
     ):  # bytearray-backed buffers would be writeable: keep wire data read-only
@@ -143,10 +152,13 @@ def array_from_list(items: list[Any], dtype: str, shape: Any) -> AnyArray:
         for index, item in enumerate(items):  # slice assignment would broadcast nested lists
             array[index] = item
     else:
+        np_dtype = _dtype(dtype, _NATIVE)
         try:
-            array = np.array(items, dtype=_dtype(dtype, _NATIVE))
-        except (TypeError, ValueError, OverflowError) as exc:
+            # A number that overflows the dtype (1e300 as float32) does not fit it either.
+            with np.errstate(over="raise", invalid="raise"):
+                array = np.array(items, dtype=np_dtype)
+        except (TypeError, ValueError, OverflowError, FloatingPointError) as exc:
             raise DeserializationError(f"ndarray items do not fit dtype {dtype!r}: {exc}") from None
-    if int(np.prod(dims, dtype=np.int64)) != array.size:
+    if math.prod(dims) != array.size:
         raise DeserializationError(f"shape {list(dims)} does not match {array.size} items")
-    return array.reshape(dims) if len(dims) != 1 else array
+    return _reshape(array, dims) if len(dims) != 1 else array

@@ -125,11 +125,28 @@ def check_rollover(rollover: Any) -> int | None:
     return int(rollover)
 
 
+def _rows_array(rows: Column) -> np.ndarray[Any, Any]:
+    if isinstance(rows, np.ndarray):
+        return rows
+    array = np.asarray(rows)
+    if array.dtype.kind in "US" and array.tolist() != rows:
+        # NumPy turned the numbers among strings into text: keep every row as it is instead.
+        array = np.empty(len(rows), dtype=object)
+        for index, row in enumerate(rows):  # slice assignment would broadcast nested lists
+            array[index] = row
+    return array
+
+
 def _append(name: str, old: Column, new: Column, rollover: int | None) -> Column:
     if not isinstance(old, np.ndarray) and not isinstance(new, np.ndarray):
         merged = [*old, *new]
         return merged[-rollover:] if rollover is not None and len(merged) > rollover else merged
-    old_array, new_array = np.asarray(old), np.asarray(new)
+    try:
+        old_array, new_array = _rows_array(old), _rows_array(new)
+    except (TypeError, ValueError):  # a list of rows of different shapes is no array
+        raise ColumnDataError(
+            f"column {name!r}: list rows of different shapes cannot be appended to array rows"
+        ) from None
     if old_array.size == 0 and old_array.ndim == 1:
         old_array = old_array.reshape((0, *new_array.shape[1:])).astype(new_array.dtype)
     elif new_array.size == 0 and new_array.ndim == 1:
@@ -181,6 +198,9 @@ def stream_columns(
 
 
 def _check_slice(index: slice, length: int, where: str) -> range:
+    for bound in (index.start, index.stop, index.step):
+        if bound is not None and type(bound) is not int and not isinstance(bound, np.integer):
+            raise ColumnDataError(f"{where}: slice bound {bound!r} is not an integer")
     for bound in (index.start, index.stop):
         if bound is not None and not 0 <= bound <= length:
             raise ColumnDataError(f"{where}: slice bound {bound} is outside 0..{length}")
@@ -203,7 +223,10 @@ def _check_2d(
     if len(index) != 3:
         raise ColumnDataError(f"{where}: a 2-D index is [row, y, x], got {list(index)!r}")
     row = _check_int(index[0], column_length(column), where)
-    cell = np.asarray(column[row])
+    try:
+        cell = np.asarray(column[row])
+    except (TypeError, ValueError):  # a ragged nested list
+        cell = np.empty(0)
     if cell.ndim != 2:
         raise ColumnDataError(
             f"{where}: row {row} is not a 2-D array, so a 2-D index does not apply"
@@ -226,12 +249,43 @@ def _check_2d(
 def _convert(value: Any, dtype: np.dtype[Any], where: str) -> np.ndarray[Any, Any]:
     """`value` as an array of the column's dtype, so applying the patch cannot fail later."""
     try:
-        with np.errstate(invalid="ignore"):
+        # A number that overflows the dtype (1e300 for float32) does not fit, like 2**40 for int32.
+        with np.errstate(invalid="ignore", over="raise"):
             return np.asarray(value, dtype=None if dtype.kind == "O" else dtype)
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, FloatingPointError):
         raise ColumnDataError(
             f"{where}: the value {value!r:.60} does not fit a column of {dtype}"
         ) from None
+
+
+def _check_rows_value(
+    column: np.ndarray[Any, Any], index: int | slice, value: Any, where: str
+) -> Any:
+    """`value` ready to be written to the rows `column[index]`, so that writing cannot fail."""
+    rows = column[index : index + 1] if isinstance(index, int) else column[index]
+    if column.dtype.kind == "O":
+        scratch = rows.copy()  # object cells take anything that fits the rows' shape: try it
+        try:
+            if isinstance(index, int):
+                scratch[0] = value
+            else:
+                scratch[:] = value
+        except (TypeError, ValueError):
+            raise ColumnDataError(
+                f"{where}: the value {value!r:.60} does not fit rows of shape {rows.shape}"
+            ) from None
+        return value
+    converted = _convert(value, column.dtype, where)
+    if isinstance(index, int) and column.ndim == 1 and converted.ndim != 0:
+        raise ColumnDataError(f"{where}: one index takes one value, got {converted.shape}")
+    selected = rows.shape[1:] if isinstance(index, int) else rows.shape
+    try:
+        np.broadcast_to(converted, selected)
+    except ValueError:
+        raise ColumnDataError(
+            f"{where}: the value has shape {converted.shape}, the index selects {selected}"
+        ) from None
+    return converted
 
 
 def normalize_patches(
@@ -266,19 +320,15 @@ def normalize_patches(
                     raise ColumnDataError(
                         f"{where}: the slice selects {len(selected)} rows; the value must be a sequence of as many"
                     )
-                if isinstance(column, np.ndarray) and column.ndim == 1 and column.dtype.kind != "O":
-                    value = _convert(value, column.dtype, where)
+                if isinstance(column, np.ndarray):
+                    value = _check_rows_value(column, index, value, where)
                 checked.append((index, value))
             elif isinstance(index, list | tuple):
                 checked.append(_check_2d(column, index, value, where))
             else:
                 row = _check_int(index, length, where)
-                if isinstance(column, np.ndarray) and column.ndim == 1 and column.dtype.kind != "O":
-                    value = _convert(value, column.dtype, where)
-                    if value.ndim != 0:
-                        raise ColumnDataError(
-                            f"{where}: one index takes one value, got {value.shape}"
-                        )
+                if isinstance(column, np.ndarray):
+                    value = _check_rows_value(column, row, value, where)
                 checked.append((row, value))
         result[str(name)] = checked
     return result

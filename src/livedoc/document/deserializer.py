@@ -35,6 +35,7 @@ DEFAULT_MAX_INLINE_BYTES: Final = 64 * 1024 * 1024
 ModelLookup = Callable[[ID], "BaseModel | None"]
 ModelFactory = Callable[[str, ID], BaseModel]
 
+_MAX_SAFE_INT: Final = 2**53 - 1
 _NUMBERS: Final = {"nan": math.nan, "+inf": math.inf, "-inf": -math.inf, "inf": math.inf}
 
 
@@ -64,8 +65,10 @@ class Deserializer:
         self._depth = 0
 
     def decode(self, rep: Any) -> Any:
-        if rep is None or isinstance(rep, bool | str | int):
+        if rep is None or isinstance(rep, bool | str):
             return rep
+        if isinstance(rep, int):
+            return self._int(rep)
         if isinstance(rep, float):
             if not math.isfinite(rep):
                 self.error("bare NaN or infinity; non-finite numbers must be number reps")
@@ -88,6 +91,14 @@ class Deserializer:
 
     def error(self, text: str) -> NoReturn:
         raise DeserializationError(text)
+
+    def _int(self, value: int) -> int:
+        # JSON integers have no bound, but they go out again as JavaScript numbers (floats).
+        try:
+            float(value)
+        except OverflowError:
+            self.error("an integer beyond 1.8e308 cannot be a JavaScript number")
+        return value
 
     # -- structure --------------------------------------------------------------------------
 
@@ -140,17 +151,20 @@ class Deserializer:
         value = self._field(rep, "value")
         if isinstance(value, str) and value in _NUMBERS:
             return _NUMBERS[value]
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return float(self._int(value))
+        if isinstance(value, float):
+            return value
         self.error(f"a number rep's value must be 'nan', '+inf', '-inf' or a number, not {value!r}")
 
     def _array(self, rep: dict[str, Any]) -> list[Any]:
         return self._list(self._entries(rep))
 
     def _set(self, rep: dict[str, Any]) -> set[Any]:
+        items = self._list(self._entries(rep))
         try:
-            return set(self._list(self._entries(rep)))
-        except TypeError:
+            return set(items)
+        except (TypeError, ValueError):  # ValueError: a writable memoryview (a buffer) has no hash
             self.error("set entries must be hashable (strings, numbers, models)")
 
     def _map(self, rep: dict[str, Any]) -> dict[Any, Any]:
@@ -158,10 +172,10 @@ class Deserializer:
         for entry in self._entries(rep):
             if not isinstance(entry, list) or len(entry) != 2:
                 self.error("map entries must be [key, value] pairs")
-            key = self.decode(entry[0])
+            key, value = self.decode(entry[0]), self.decode(entry[1])
             try:
-                result[key] = self.decode(entry[1])
-            except TypeError:
+                result[key] = value
+            except (TypeError, ValueError):  # ValueError: a writable memoryview has no hash
                 self.error("map keys must be hashable (strings, numbers, models)")
         return result
 
@@ -213,6 +227,9 @@ class Deserializer:
         for bound in bounds:
             if bound is not None and type(bound) is not int:
                 self.error("slice start, stop and step must be integers or null")
+            if bound is not None and abs(bound) > _MAX_SAFE_INT:
+                # Beyond 2**53 a bound goes out again as a float, which no decoder takes back.
+                self.error("slice start, stop and step must be within ±(2**53 - 1)")
         if bounds[2] == 0:
             self.error("slice step must not be zero")
         return slice(*bounds)
@@ -255,6 +272,8 @@ class Deserializer:
         values = self.decode(rep.get("values", {"type": "map"}))
         if not isinstance(values, dict) or not all(isinstance(key, str) for key in values):
             self.error(f"the values of event {name!r} must be a map with string keys")
+        if "model" in values and not isinstance(values["model"], BaseModel):
+            self.error(f"the 'model' of event {name!r} must be a model reference")
         return make_event(name, values)
 
     def _date(self, rep: dict[str, Any]) -> dt.datetime:

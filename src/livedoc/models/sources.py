@@ -96,6 +96,12 @@ class ColumnDataSource(ColumnarDataSource):
         super().__init__(**attributes)
         data_length(self.data, f"the columns of {self.model_type}")
 
+    def validate_value(self, attr: str, value: Any) -> Any:
+        result = super().validate_value(attr, value)
+        if attr == "data":  # a peer's ModelChanged of `data` must keep the columns in step too
+            data_length(result, f"the columns of {self.model_type}")
+        return result
+
     def set(self, attr: str, value: Any, *, setter: Setter = None) -> None:
         if attr == "data":
             column_source.replace_all(self, self.validate_value(attr, value), setter=setter)

@@ -110,7 +110,8 @@ class MessageAssembler:
                     "a text frame arrived where a binary buffer payload was expected",
                     CloseCode.FRAME_TYPE,
                 )
-            self._account(len(frame))
+            # Bytes, not items: a memoryview with wider items has fewer items than bytes.
+            self._account(memoryview(frame).nbytes)
             return self._on_payload(frame)
         if not isinstance(frame, str):
             where = {

@@ -7,7 +7,8 @@ that memoryview, so the only copy of the data is the one the socket write makes.
 
 from __future__ import annotations
 
-from json.encoder import encode_basestring as _string
+# ASCII-escaped, so an id with a lone surrogate (valid JSON as "\ud800") still encodes.
+from json.encoder import encode_basestring_ascii as _string
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from livedoc.protocol import wirejson

@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 __all__ = ["dumps", "dumps_bytes", "loads"]
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+_ASCII_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 
 
 def _reject_constant(name: str) -> NoReturn:
@@ -27,7 +28,13 @@ def dumps(value: Any) -> str:
 
 
 def dumps_bytes(value: Any) -> bytes:
-    return _ENCODER.encode(value).encode()
+    """UTF-8 JSON; raises ValueError on NaN or Infinity."""
+    try:
+        return _ENCODER.encode(value).encode()
+    except UnicodeEncodeError:
+        # A lone surrogate ("\ud800" is valid JSON, so a peer can send one) has no UTF-8 form:
+        # escape it, as JSON allows, so every string that came in can go out again.
+        return _ASCII_ENCODER.encode(value).encode()
 
 
 def loads(text: str | bytes | bytearray) -> Any:
