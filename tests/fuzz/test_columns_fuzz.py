@@ -199,7 +199,8 @@ ANY: Any = object()
 
 def _copy(col: Any) -> Any:
     if isinstance(col, np.ndarray):
-        return col.copy()
+        # String columns widen to fit what is patched in: model them as any-width strings.
+        return col.astype(object) if col.dtype.kind in "US" else col.copy()
     return [cell.copy() if isinstance(cell, np.ndarray) else cell for cell in col]
 
 

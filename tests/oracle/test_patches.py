@@ -600,11 +600,6 @@ def test_sources_sharing_a_streamed_column_stream_independently() -> None:
     assert_same_documents(livedoc_doc_wire(doc), bokeh_doc_wire(peer))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="patches write into the column's array in place, so another source given the same "
-    "array changes too, with no event for it: the peer's copy of that source stays as it was",
-)
 def test_patching_one_source_leaves_a_source_sharing_its_array_as_the_peer_has_it() -> None:
     shared = np.arange(4.0)
     first = ColumnDataSource({"x": shared}, name="first")
@@ -622,11 +617,6 @@ def test_patching_one_source_leaves_a_source_sharing_its_array_as_the_peer_has_i
     assert_same_documents(livedoc_doc_wire(doc), bokeh_doc_wire(peer))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a column of NumPy strings is a fixed-width array: a patch with a longer string is "
-    "cut to that width, and livedoc sends the cut string (BokehJS columns hold any string)",
-)
 def test_a_longer_string_patched_into_a_numpy_string_column_stays_whole() -> None:
     source = ColumnDataSource({"s": np.array(["a", "b"])})
     doc = Document()

@@ -102,7 +102,7 @@ def stream(
 ) -> None:
     """Append rows to every column; with `rollover`, keep only the last `rollover` rows."""
     current = current_data(model, attr)
-    new = ops.stream_columns(current, rows, rollover)
+    new = ops.stream_columns(current, rows, rollover, (model.id, attr))
     sent = {
         str(name): list(column) if isinstance(column, tuple) else column
         for name, column in rows.items()
@@ -120,7 +120,7 @@ def patch(
     current = current_data(model, attr)
     normalized = ops.normalize_patches(current, patches)
     new = dict(current)
-    ops.patch_columns(new, normalized)
+    ops.patch_columns(new, normalized, (model.id, attr))
     model._apply_columns(
         attr, new, ColumnsPatchedEvent(model=model, attr=attr, patches=normalized, setter=setter)
     )

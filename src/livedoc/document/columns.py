@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
-from livedoc.document.growable import append_rows
+from livedoc.document.growable import Owner, append_rows, owned_copy, owns
 from livedoc.errors import ColumnDataError
 
 if TYPE_CHECKING:
@@ -137,7 +137,9 @@ def _rows_array(rows: Column) -> np.ndarray[Any, Any]:
     return array
 
 
-def _append(name: str, old: Column, new: Column, rollover: int | None) -> Column:
+def _append(
+    name: str, old: Column, new: Column, rollover: int | None, owner: Owner | None
+) -> Column:
     if not isinstance(old, np.ndarray) and not isinstance(new, np.ndarray):
         merged = [*old, *new]
         return merged[-rollover:] if rollover is not None and len(merged) > rollover else merged
@@ -157,7 +159,7 @@ def _append(name: str, old: Column, new: Column, rollover: int | None) -> Column
             f"the new rows have shape {new_array.shape[1:]}"
         )
     try:
-        return append_rows(old_array, new_array, rollover)
+        return append_rows(old_array, new_array, rollover, owner)
     except (TypeError, ValueError):
         raise ColumnDataError(
             f"rows of {new_array.dtype} cannot be appended to column {name!r} of {old_array.dtype}"
@@ -165,9 +167,15 @@ def _append(name: str, old: Column, new: Column, rollover: int | None) -> Column
 
 
 def stream_columns(
-    data: Mapping[str, Any], new: Mapping[str, Any], rollover: Any = None
+    data: Mapping[str, Any],
+    new: Mapping[str, Any],
+    rollover: Any = None,
+    owner: Owner | None = None,
 ) -> dict[str, Column]:
-    """The data after appending the rows in `new`, keeping at most `rollover` rows."""
+    """The data after appending the rows in `new`, keeping at most `rollover` rows.
+
+    `owner` names the column the result is for (see `growable`): arrays made here belong to it.
+    """
     limit = check_rollover(rollover)
     columns = {str(name): _as_column(str(name), column) for name, column in new.items()}
     if data:
@@ -188,7 +196,7 @@ def stream_columns(
     result: dict[str, Column] = {}
     for name, column in columns.items():
         if name in data:
-            result[name] = _append(name, data[name], column, limit)
+            result[name] = _append(name, data[name], column, limit, owner)
         else:
             result[name] = column[-limit:] if limit is not None else column
     return result
@@ -247,7 +255,17 @@ def _check_2d(
 
 
 def _convert(value: Any, dtype: np.dtype[Any], where: str) -> np.ndarray[Any, Any]:
-    """`value` as an array of the column's dtype, so applying the patch cannot fail later."""
+    """`value` as an array of the column's dtype, so applying the patch cannot fail later.
+
+    Strings keep their own width: the column is widened when they are applied, never cut.
+    """
+    if dtype.kind in "US":
+        strings = np.asarray(value)
+        if strings.dtype.kind not in "US":
+            raise ColumnDataError(
+                f"{where}: the value {value!r:.60} does not fit a column of strings"
+            )
+        return strings
     try:
         # A number that overflows the dtype (1e300 for float32) does not fit, like 2**40 for int32.
         with np.errstate(invalid="ignore", over="raise"):
@@ -334,24 +352,40 @@ def normalize_patches(
     return result
 
 
-def _writable(column: Column) -> Column:
-    # Wire arrays are read-only views of a message buffer; patching needs an owned copy.
-    if isinstance(column, np.ndarray) and not column.flags.writeable:
-        return column.copy()
-    return column
+def _patch_target(
+    column: Column, changes: list[tuple[PatchIndex, Any]], owner: Owner | None
+) -> Column:
+    """The column object a patch may write into: itself if `owner` owns it, else a copy."""
+    if isinstance(column, list):
+        # Lists can't be tracked; someone else may hold this one, so write into a copy.
+        return list(column)
+    dtype = column.dtype
+    if dtype.kind in "US":  # fixed-width strings: widen to fit the longest new string
+        for _, value in changes:
+            dtype = np.result_type(dtype, np.asarray(value).dtype)
+    if dtype == column.dtype and owns(column, owner):
+        return column
+    return owned_copy(column, owner, dtype)
 
 
 def patch_columns(
-    data: dict[str, Any], patches: Mapping[str, list[tuple[PatchIndex, Any]]]
+    data: dict[str, Any],
+    patches: Mapping[str, list[tuple[PatchIndex, Any]]],
+    owner: Owner | None = None,
 ) -> None:
-    """Apply normalized patches to `data` in place (columns are replaced only when read-only)."""
+    """Apply normalized patches to `data`, replacing each patched column by what was written.
+
+    Only memory `owner` owns is written in place (see `growable`); the caller's arrays,
+    received buffers and other sources' columns are copied once first, so a patch never
+    changes data anyone else holds.
+    """
     for name, changes in patches.items():
-        column = data[name] = _writable(data[name])
+        column = data[name] = _patch_target(data[name], changes, owner)
         for index, value in changes:
             if isinstance(index, tuple):
                 row, y, x = index
                 cell = column[row]
-                if not isinstance(cell, np.ndarray) or not cell.flags.writeable:
+                if not isinstance(column, np.ndarray):  # a list of 2-D cells: copy the cell
                     cell = np.array(cell)
                     column[row] = cell
                 cell[y, x] = value

@@ -27,7 +27,18 @@ from livedoc.document.ui_events import make_event
 from livedoc.document.values import Expr, Field, ObjectValue, Value
 from livedoc.errors import DeserializationError
 
-__all__ = ["DEFAULT_MAX_INLINE_BYTES", "Deserializer", "ModelFactory", "ModelLookup"]
+__all__ = [
+    "DEFAULT_MAX_INLINE_BYTES",
+    "DEFAULT_MAX_VALUE_DEPTH",
+    "Deserializer",
+    "ModelFactory",
+    "ModelLookup",
+]
+
+#: How deep one received value may nest. Half of what the serializer accepts, because a value
+#: lands inside a document whose own models already nest it: whatever is accepted must be
+#: sendable again from the document root.
+DEFAULT_MAX_VALUE_DEPTH: Final = DEFAULT_MAX_DEPTH // 2
 
 #: Inline (base64 + gzip) bytes may not inflate beyond this.
 DEFAULT_MAX_INLINE_BYTES: Final = 64 * 1024 * 1024
@@ -53,7 +64,7 @@ class Deserializer:
         create: ModelFactory,
         buffers: Mapping[ID, Buffer] | None = None,
         *,
-        max_depth: int = DEFAULT_MAX_DEPTH,
+        max_depth: int = DEFAULT_MAX_VALUE_DEPTH,
         max_inline_bytes: int = DEFAULT_MAX_INLINE_BYTES,
     ) -> None:
         self._lookup = lookup

@@ -1,10 +1,10 @@
-"""Appending rows to NumPy columns in amortized O(rows appended), like a list grows.
+"""Column memory livedoc owns: amortized appends, and patches that never touch others' arrays.
 
-Streaming 1,000 rows into a 1,000,000-row column with `np.concatenate` copies all 1,001,000 rows
-every time. Instead, a streamed column is a view of a larger *backing* array that livedoc
-allocated with spare room; an append writes the new rows into the room and returns a longer view.
-Earlier views still show exactly the rows they showed (nothing is written inside them), so data
-already handed out — to events, callbacks, the peer's encoder — never changes under its holder.
+**Appends.** Streaming 1,000 rows into a 1,000,000-row column with `np.concatenate` copies all
+1,001,000 rows every time. Instead, a streamed column is a view of a larger *backing* array that
+livedoc allocated with spare room; an append writes the new rows into the room and returns a
+longer view. Earlier views still show exactly the rows they showed (nothing is written inside
+them), so rows already handed out never change because of an append.
 
 Each backing remembers its *high-water mark*: how far it has been filled. A view may grow in
 place only if it ends exactly there. If two sources share a column and one appends, the other's
@@ -12,50 +12,68 @@ view ends below the mark and its next append copies into a backing of its own, s
 overwrite each other's rows. With `rollover`, the view's start moves forward; when the room runs
 out the live rows are copied to a fresh backing of twice their size, so each row is copied O(1)
 times on average.
+
+**Patches.** Each backing also records its *owner*: the (model id, attribute) whose column it
+was made for. A patch writes in place only into memory its own column owns; any other array
+(the caller's, a received buffer, another source's) is copied once first, and the copy is owned.
+When an owned array is stored into a different source it becomes shared and owned by nobody, so
+neither source ever changes the other's data behind the peers' backs.
 """
 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 
-__all__ = ["append_rows"]
+__all__ = ["Owner", "append_rows", "disown_foreign", "owned_copy", "owns"]
 
 AnyArray = np.ndarray[Any, Any]
-
-#: id(backing) -> (weak reference to the backing, rows filled so far)
-_BACKINGS: Final[dict[int, tuple[weakref.ref[AnyArray], int]]] = {}
+Owner = Hashable
 _MIN_CAPACITY: Final = 1024
 
 
-def _backing_of(view: AnyArray) -> tuple[AnyArray, int] | None:
-    """The backing `view` is a slice of and the row it starts at, if livedoc owns that backing."""
-    entry = _BACKINGS.get(id(view.base))
-    base = entry[0]() if entry is not None else None
-    if base is None or base is not view.base:
+@dataclass(slots=True)
+class _Backing:
+    ref: weakref.ref[AnyArray]
+    filled: int
+    owner: Owner | None
+
+
+#: id(backing array) -> what livedoc knows about it
+_BACKINGS: Final[dict[int, _Backing]] = {}
+
+
+def _register(backing: AnyArray, filled: int, owner: Owner | None) -> AnyArray:
+    key = id(backing)
+
+    def forget(_: object) -> None:
+        _BACKINGS.pop(key, None)
+
+    _BACKINGS[key] = _Backing(weakref.ref(backing, forget), filled, owner)
+    return backing
+
+
+def _entry(view: AnyArray) -> tuple[_Backing, AnyArray] | None:
+    base = view if view.base is None else view.base
+    entry = _BACKINGS.get(id(base))
+    if entry is None or entry.ref() is not base or not isinstance(base, np.ndarray):
         return None
+    return entry, base
+
+
+def _start_row(view: AnyArray, base: AnyArray) -> int | None:
+    """The row of `base` where `view` starts, if `view` is a run of whole rows of `base`."""
     if view.dtype != base.dtype or view.shape[1:] != base.shape[1:] or view.strides != base.strides:
         return None
     offset_bytes = view.ctypes.data - base.ctypes.data
     row_bytes = base.strides[0]
     if row_bytes <= 0 or offset_bytes % row_bytes:
         return None
-    return base, offset_bytes // row_bytes
-
-
-def _new_backing(
-    row_shape: tuple[int, ...], dtype: np.dtype[Any], capacity: int, filled: int
-) -> AnyArray:
-    backing: AnyArray = np.empty((capacity, *row_shape), dtype=dtype)
-    key = id(backing)
-
-    def forget(_: object) -> None:
-        _BACKINGS.pop(key, None)
-
-    _BACKINGS[key] = (weakref.ref(backing, forget), filled)
-    return backing
+    return offset_bytes // row_bytes
 
 
 _FAMILIES: Final = ("biuf", "US", "M", "m")
@@ -74,7 +92,9 @@ def _common_dtype(old: np.dtype[Any], new: np.dtype[Any]) -> np.dtype[Any]:
     raise TypeError(f"rows of {new} cannot join a column of {old}")
 
 
-def append_rows(old: AnyArray, new: AnyArray, rollover: int | None) -> AnyArray:
+def append_rows(
+    old: AnyArray, new: AnyArray, rollover: int | None, owner: Owner | None = None
+) -> AnyArray:
     """`old` followed by `new` (same row shape), keeping the last `rollover` rows if given.
 
     Returns a view of a livedoc-owned backing; neither `old` nor `new` is modified. Raises
@@ -83,19 +103,46 @@ def append_rows(old: AnyArray, new: AnyArray, rollover: int | None) -> AnyArray:
     dtype = _common_dtype(old.dtype, new.dtype)
     total = len(old) + len(new)
     keep = total if rollover is None else min(total, rollover)
-    found = _backing_of(old) if dtype == old.dtype and old.flags.c_contiguous else None
+    found = _entry(old) if dtype == old.dtype and old.flags.c_contiguous else None
     if found is not None:
-        backing, start = found
-        end = start + len(old)
-        reference, filled = _BACKINGS[id(backing)]
-        if end == filled and end + len(new) <= len(backing):
-            backing[end : end + len(new)] = new
-            _BACKINGS[id(backing)] = (reference, end + len(new))
-            return backing[end + len(new) - keep : end + len(new)]
+        entry, backing = found
+        start = _start_row(old, backing)
+        if start is not None:
+            end = start + len(old)
+            if end == entry.filled and end + len(new) <= len(backing):
+                backing[end : end + len(new)] = new
+                entry.filled = end + len(new)
+                return backing[end + len(new) - keep : end + len(new)]
     # Copy only the rows that survive the rollover, into a backing with room to grow.
     from_old = max(0, keep - len(new))
-    backing = _new_backing(old.shape[1:], dtype, max(2 * keep, _MIN_CAPACITY), keep)
+    backing = np.empty((max(2 * keep, _MIN_CAPACITY), *old.shape[1:]), dtype=dtype)
+    _register(backing, keep, owner)
     if from_old:
         backing[:from_old] = old[len(old) - from_old :]
     backing[from_old:keep] = new[len(new) - (keep - from_old) :]
     return backing[:keep]
+
+
+def owns(column: AnyArray, owner: Owner | None) -> bool:
+    """Whether a patch for `owner` may write into `column` in place."""
+    if owner is None or not column.flags.writeable:
+        return False
+    found = _entry(column)
+    return found is not None and found[0].owner == owner
+
+
+def owned_copy(
+    column: AnyArray, owner: Owner | None, dtype: np.dtype[Any] | None = None
+) -> AnyArray:
+    """A private copy of `column` (optionally widened to `dtype`) that `owner` may patch in place."""
+    copy: AnyArray = np.array(column, dtype=dtype or column.dtype, copy=True, order="C")
+    return _register(copy, len(copy), owner)
+
+
+def disown_foreign(data: Mapping[str, Any], owner: Owner | None) -> None:
+    """`data` is being stored for `owner`: arrays owned by another column become shared."""
+    for column in data.values():
+        if isinstance(column, np.ndarray):
+            found = _entry(column)
+            if found is not None and found[0].owner not in (None, owner):
+                found[0].owner = None

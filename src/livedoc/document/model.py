@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar, overlo
 
 import numpy as np
 
+from livedoc.document.growable import disown_foreign
 from livedoc.document.ids import make_id
 from livedoc.document.kinds import (
     AnyKind,
@@ -144,6 +145,8 @@ class BaseModel(ABC):
         old = self.get(attr) if had_value else None
         if had_value and values_equal(old, value):
             return
+        if isinstance(value, dict):  # column data another source owns becomes shared
+            disown_foreign(value, (self.id, attr))
         self._store(attr, value)
         if self._document is not None:
             self._document._on_model_changed(self, attr, old, value, setter)
@@ -153,6 +156,7 @@ class BaseModel(ABC):
     def _apply_columns(self, attr: str, new: Any, event: DocumentPatchedEvent) -> None:
         """Store new column data after a column operation and announce it with `event`."""
         old = self.get(attr) if self.has_attr_value(attr) else {}
+        disown_foreign(new, (self.id, attr))
         self._store(attr, new)
         if self._document is not None:
             self._document._on_columns_changed(self, attr, old, new, event)

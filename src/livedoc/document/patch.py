@@ -26,6 +26,7 @@ from livedoc.document.events import (
     ColumnsStreamedEvent,
     DocumentPatchedEvent,
 )
+from livedoc.document.growable import Owner, owned_copy
 from livedoc.document.model import BaseModel
 from livedoc.errors import DocumentError, PatchError
 
@@ -41,11 +42,9 @@ __all__ = ["apply_patch"]
 Patches = dict[str, list[tuple[ops.PatchIndex, Any]]]
 
 
-def _private_copy(column: Any) -> Any:
-    if isinstance(column, np.ndarray):
-        return column.copy()
-    # List columns of 2-D cells: copy the cells too, a patch writes into them.
-    return [cell.copy() if isinstance(cell, np.ndarray) else cell for cell in column]
+def _private_copy(column: Any, owner: Owner) -> Any:
+    # Lists need none: `patch_columns` never writes into a list (or its 2-D cells) in place.
+    return owned_copy(column, owner) if isinstance(column, np.ndarray) else column
 
 
 @dataclass(eq=False)
@@ -59,6 +58,10 @@ class _StagedSource:
     owned: set[str] = field(default_factory=set)
     pending: list[Patches] = field(default_factory=list)
     committed: bool = False
+
+    @property
+    def owner(self) -> Owner:
+        return (self.model.id, self.attr)
 
     def view(self) -> dict[str, Any]:
         return self.data if self.data is not None else self.base
@@ -89,16 +92,16 @@ class _StagedSource:
         assert self.data is not None
         for name in patches:
             if name not in self.owned:
-                self.data[name] = _private_copy(self.data[name])
+                self.data[name] = _private_copy(self.data[name], self.owner)
                 self.owned.add(name)
-        ops.patch_columns(self.data, patches)
+        ops.patch_columns(self.data, patches, self.owner)
 
     def final(self) -> dict[str, Any]:
         """The data to store at commit; patches alone are applied in place here, once."""
         if self.data is None:
             self.data = dict(self.base)
             for patches in self.pending:
-                ops.patch_columns(self.data, patches)
+                ops.patch_columns(self.data, patches, self.owner)
             self.pending = []
         return self.data
 
@@ -203,7 +206,7 @@ class _Plan:
         rows = self.column_data(event, "data")
         rollover = ops.check_rollover(event.get("rollover"))
         staged = self.source(model, attr)
-        staged.replace(ops.stream_columns(staged.materialize(), rows, rollover))
+        staged.replace(ops.stream_columns(staged.materialize(), rows, rollover, staged.owner))
         self.column_step(
             staged, ColumnsStreamedEvent(model=model, attr=attr, data=rows, rollover=rollover)
         )

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from livedoc.document import column_source
 from livedoc.document.columns import data_length
+from livedoc.document.growable import disown_foreign
 from livedoc.document.kinds import (
     AnyKind,
     ColumnData,
@@ -95,6 +96,7 @@ class ColumnDataSource(ColumnarDataSource):
             attributes["data"] = data
         super().__init__(**attributes)
         data_length(self.data, f"the columns of {self.model_type}")
+        disown_foreign(self.data, (self.id, "data"))  # another source's own columns become shared
 
     def validate_value(self, attr: str, value: Any) -> Any:
         result = super().validate_value(attr, value)

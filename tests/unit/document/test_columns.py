@@ -242,3 +242,23 @@ def test_streams_into_and_of_empty_arrays() -> None:
     source.stream({"x": np.array([])})
     assert source.data["x"].tolist() == [1, 2]
     assert source.data["x"].dtype == np.int32
+
+
+def test_a_patch_never_changes_another_source_sharing_the_column() -> None:
+    first = ColumnDataSource(data={"x": np.arange(3.0)})
+    first.stream({"x": [3.0]})  # now livedoc-owned memory
+    first.patch({"x": [(0, -1.0)]})
+    second = ColumnDataSource(data=dict(first.data))  # shares first's own array
+    first.data = dict(first.data)  # storing it again keeps it shared, not owned
+    first.patch({"x": [(1, -2.0)]})
+    second.patch({"x": [(2, -3.0)]})
+    assert first.data["x"].tolist() == [-1.0, -2.0, 2.0, 3.0]
+    assert second.data["x"].tolist() == [-1.0, 1.0, -3.0, 3.0]
+
+
+def test_longer_strings_widen_a_numpy_string_column() -> None:
+    source = ColumnDataSource(data={"s": np.array(["a", "b"])})
+    source.patch({"s": [(0, "longer"), (slice(1, 2), ["much longer"])]})
+    assert source.data["s"].tolist() == ["longer", "much longer"]
+    with pytest.raises(ColumnDataError, match="does not fit a column of strings"):
+        source.patch({"s": [(0, 5)]})

@@ -461,13 +461,24 @@ def test_a_patch_produced_by_one_document_applies_to_its_replica() -> None:
     assert state(replica) == state(doc)
 
 
-def test_a_patch_of_cells_alone_is_applied_in_place_once() -> None:
+def test_patches_copy_the_callers_array_once_then_write_in_place() -> None:
     doc = Document()
     column = np.arange(4.0)
     source = ColumnDataSource(data={"x": column})
     doc.add_root(source)
     seen: list[tuple[Any, Any]] = []
     source.on_change("data", lambda attr, old, new: seen.append((old["x"], new["x"])))
+    patch = {"type": "map", "entries": [["x", [[0, 7.0]]]]}
+    doc.apply_json_patch(
+        {
+            "events": [
+                {"kind": "ColumnsPatched", "model": ref(source), "attr": "data", "patches": patch}
+            ]
+        }
+    )
+    assert column.tolist() == [0.0, 1.0, 2.0, 3.0]  # the caller's array is never written
+    private = source.data["x"]
+    assert private.tolist() == [7.0, 1.0, 2.0, 3.0]
     doc.apply_json_patch(
         {
             "events": [
@@ -475,21 +486,21 @@ def test_a_patch_of_cells_alone_is_applied_in_place_once() -> None:
                     "kind": "ColumnsPatched",
                     "model": ref(source),
                     "attr": "data",
-                    "patches": {"type": "map", "entries": [["x", [[0, 7.0]]]]},
+                    "patches": {"type": "map", "entries": [["x", [[1, 8.0]]]]},
                 },
                 {
                     "kind": "ColumnsPatched",
                     "model": ref(source),
                     "attr": "data",
-                    "patches": {"type": "map", "entries": [["x", [[1, 8.0]]]]},
+                    "patches": {"type": "map", "entries": [["x", [[2, 9.0]]]]},
                 },
             ]
         }
     )
-    assert source.data["x"] is column  # patched where it lies, no copy of the column
-    assert column.tolist() == [7.0, 8.0, 2.0, 3.0]
-    assert len(seen) == 2
-    assert all(new is column for _, new in seen)
+    assert source.data["x"] is private  # livedoc's own copy is patched where it lies
+    assert private.tolist() == [7.0, 8.0, 9.0, 3.0]
+    assert len(seen) == 3
+    assert seen[0][0] is column
 
 
 def test_patching_a_received_read_only_column_copies_it_once() -> None:
