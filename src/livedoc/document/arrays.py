@@ -159,6 +159,8 @@ def array_from_list(items: list[Any], dtype: str, shape: Any) -> AnyArray:
                 array = np.array(items, dtype=np_dtype)
         except (TypeError, ValueError, OverflowError, FloatingPointError) as exc:
             raise DeserializationError(f"ndarray items do not fit dtype {dtype!r}: {exc}") from None
+        if array.ndim != 1:  # the items of an ndarray rep are flat; `shape` gives the dimensions
+            raise DeserializationError("the items of an ndarray rep must be a flat list")
     if math.prod(dims) != array.size:
         raise DeserializationError(f"shape {list(dims)} does not match {array.size} items")
     return _reshape(array, dims) if len(dims) != 1 else array

@@ -213,6 +213,8 @@ class Deserializer:
             self.error("inline bytes are not gzip data")
         if inflater.unconsumed_tail:
             self.error(f"inline bytes inflate beyond the limit of {self.max_inline_bytes} bytes")
+        if not inflater.eof or inflater.unused_data:
+            self.error("inline bytes are truncated gzip data, or have data after it")
         return raw
 
     def _bytes_rep(self, rep: dict[str, Any]) -> Buffer:

@@ -403,3 +403,20 @@ def test_a_known_model_sent_again_in_full_is_the_same_model_and_keeps_its_values
     assert existing.get("text") == "kept"
     with pytest.raises(DeserializationError, match="is a Div, not a Button"):
         decode({"type": "object", "name": "Button", "id": "d1"}, models={"d1": existing})
+
+
+def test_inline_gzip_must_be_whole() -> None:
+    whole = gzip.compress(b"hello")
+    for broken in (whole[:-4], whole + b"junk"):
+        with pytest.raises(
+            DeserializationError, match="truncated gzip data, or have data after it"
+        ):
+            decode({"type": "bytes", "data": base64.b64encode(broken).decode()})
+
+
+def test_ndarray_list_items_are_flat() -> None:
+    with pytest.raises(DeserializationError, match="flat list"):
+        decode({"type": "ndarray", "array": [[1, 2], [3, 4]], "shape": [4], "dtype": "int32"})
+    assert decode(
+        {"type": "ndarray", "array": [1, 2, 3, 4], "shape": [2, 2], "dtype": "int32"}
+    ).shape == (2, 2)
