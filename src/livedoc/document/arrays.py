@@ -48,6 +48,15 @@ def _byte_order(array: AnyArray) -> ByteOrder:
     return {">": "big", "<": "little"}.get(flag, _NATIVE)  # type: ignore[return-value]
 
 
+#: Wire dtypes in each byte order, and the order to declare: arrays of these go out as they are.
+_READY: Final[dict[np.dtype[Any], ByteOrder]] = {
+    np.dtype(name).newbyteorder(flag): order
+    for name in WIRE_DTYPES
+    for flag, order in (("<", "little"), (">", "big"))
+}
+_READY.update({np.dtype(name): _NATIVE for name in WIRE_DTYPES})
+
+
 def _to_milliseconds(array: AnyArray) -> AnyArray:
     unit = "datetime64[us]" if array.dtype.kind == "M" else "timedelta64[us]"
     micros = array.astype(unit)
@@ -68,6 +77,9 @@ def prepare_array(array: AnyArray) -> tuple[AnyArray | list[Any], ByteOrder]:
 
     Returns the array (a view of the input whenever no conversion is needed) and its byte order.
     """
+    order = _READY.get(array.dtype)
+    if order is not None and type(array) is np.ndarray and array.flags.c_contiguous:
+        return array, order  # the common case, decided without NumPy's slow dtype.name
     if isinstance(array, np.ma.MaskedArray):
         masked = array.astype(np.float64) if array.dtype.kind in "iub" else array
         array = np.asarray(np.ma.filled(masked, np.nan))
