@@ -43,16 +43,10 @@ _NATIVE: Final[ByteOrder] = "little" if sys.byteorder == "little" else "big"
 AnyArray: TypeAlias = npt.NDArray[Any]
 
 
-def _byte_order(array: AnyArray) -> ByteOrder:
-    flag = array.dtype.byteorder  # '=' native, '|' not applicable (1-byte types)
-    return {">": "big", "<": "little"}.get(flag, _NATIVE)  # type: ignore[return-value]
-
-
 #: Wire dtypes in each byte order, and the order to declare: arrays of these go out as they are.
+_ORDERS: Final[tuple[ByteOrder, ...]] = ("little", "big")
 _READY: Final[dict[np.dtype[Any], ByteOrder]] = {
-    np.dtype(name).newbyteorder(flag): order
-    for name in WIRE_DTYPES
-    for flag, order in (("<", "little"), (">", "big"))
+    np.dtype(name).newbyteorder(order): order for name in WIRE_DTYPES for order in _ORDERS
 }
 _READY.update({np.dtype(name): _NATIVE for name in WIRE_DTYPES})
 
@@ -101,7 +95,7 @@ def prepare_array(array: AnyArray) -> tuple[AnyArray | list[Any], ByteOrder]:
         return array.ravel().tolist(), _NATIVE
     if not array.flags.c_contiguous:
         array = np.ascontiguousarray(array)
-    return array, _byte_order(array)
+    return array, _READY[array.dtype]  # a wire dtype by now
 
 
 def _dtype(name: str, order: str) -> np.dtype[Any]:

@@ -13,7 +13,8 @@ import datetime as dt
 import math
 import numbers
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeGuard, TypeVar
 
 import numpy as np
@@ -77,21 +78,15 @@ def _is_real(value: object) -> TypeGuard[float]:
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
 
 
-class Kind(Generic[T]):
+class Kind(ABC, Generic[T]):
     """Base of all kinds. Subclasses implement `validate` and `__repr__`."""
 
     #: Whether values of this kind may hold models (the document then tracks references).
     may_hold_models: bool = False
 
+    @abstractmethod
     def validate(self, value: object) -> T:
-        raise NotImplementedError
-
-    def accepts(self, value: object) -> bool:
-        try:
-            self.validate(value)
-        except KindMismatch:
-            return False
-        return True
+        """The value to store, or `KindMismatch` saying what does not fit."""
 
     def mismatch(self, value: object) -> KindMismatch:
         return KindMismatch(f"expected {self!r}, got {_show(value)}")
@@ -504,26 +499,3 @@ class Spec(Kind[Any]):
 
     def __repr__(self) -> str:
         return f"Spec({self.inner!r})"
-
-
-def lazy(factory: Callable[[], Kind[T]]) -> Kind[T]:
-    """A kind resolved on first use, for kinds that refer to classes defined later."""
-
-    class _Lazy(Kind[Any]):
-        _resolved: Kind[Any] | None = None
-
-        @property
-        def kind(self) -> Kind[Any]:
-            if self._resolved is None:
-                self._resolved = factory()
-            return self._resolved
-
-        def validate(self, value: object) -> Any:
-            return self.kind.validate(value)
-
-        def __repr__(self) -> str:
-            return repr(self.kind)
-
-    result = _Lazy()
-    result.may_hold_models = True
-    return result

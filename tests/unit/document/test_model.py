@@ -295,3 +295,28 @@ def test_specs_turn_strings_into_fields_and_values_into_values() -> None:
         spec.validate({"bogus": 1})
     with pytest.raises(KindMismatch):
         Spec(Float(), strings_are_fields=False).validate("x")
+
+
+def test_spec_values_and_expressions() -> None:
+    from livedoc.document.values import Expr, expr, field, value
+
+    spec = Spec(Float())
+    assert spec.validate(value(2.0, units="data")) == Value(2.0, None, "data")
+    with pytest.raises(KindMismatch):
+        spec.validate(Value("text"))
+    stack = GenericModel("Stack", "st")
+    assert spec.validate({"expr": stack}) == Expr(stack)
+    assert spec.validate(expr(stack)) == Expr(stack)
+    assert spec.validate(field("t")) == Field("t")
+
+
+def test_property_declarations_and_lookup() -> None:
+    with pytest.raises(TypeError, match="exactly one of"):
+        Property(Int())
+    with pytest.raises(TypeError, match="exactly one of"):
+        Property(Int(), 1, factory=int)
+    assert Gadget.size.help == "How big."
+    assert "size" in Gadget.properties()
+    assert repr(Gadget.size) == "Property(NonNegative(Float), name='size')"
+    with pytest.raises(AttributeError, match="no property 'nope'"):
+        Gadget().get("nope")

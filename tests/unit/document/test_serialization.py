@@ -420,3 +420,15 @@ def test_ndarray_list_items_are_flat() -> None:
     assert decode(
         {"type": "ndarray", "array": [1, 2, 3, 4], "shape": [2, 2], "dtype": "int32"}
     ).shape == (2, 2)
+
+
+def test_array_likes_and_other_numpy_scalars() -> None:
+    class ArrayLike:
+        def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+            return np.array([1.0, 2.0])
+
+    rep, buffers = encode(ArrayLike())
+    assert decode(rep, buffers).tolist() == [1.0, 2.0]
+    assert encode(np.int16(7))[0] == 7
+    assert encode(np.float16(0.5))[0] == 0.5
+    assert encode(np.str_("s"))[0] == "s"
