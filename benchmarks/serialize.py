@@ -112,7 +112,40 @@ def drive(coroutine: Any) -> Any:
 # -- livedoc ----------------------------------------------------------------------------------
 
 
-class LivedocSide:
+class _SideBase:
+    """What both sides do the same way: their sources, the stream, resetting between runs."""
+
+    replica_source: Any
+    replica_data: Any
+    server_source: Any
+    original: Any
+    new_rows: Any
+    event: Any
+
+    def decode_patch(self, frames: Received) -> None:
+        raise NotImplementedError
+
+    def reset_replica(self) -> None:
+        self.replica_source.data = dict(self.replica_data)
+
+    def server_stream(self) -> None:
+        self.server_source.stream(self.new_rows, rollover=None)
+
+    def prime_server(self) -> None:
+        """Untimed: the server's source back to N rows, then one append, as in a live stream."""
+        self.server_source.data = dict(self.original)
+        self.server_stream()
+
+    def prime_replica(self, frames: Received) -> None:
+        """Untimed: the replica back to the pulled N rows, then one stream patch applied."""
+        self.reset_replica()
+        self.decode_patch(frames)
+
+    def event_columns(self) -> list[Any]:
+        return [self.event.data["x"], self.event.data["y"]]
+
+
+class LivedocSide(_SideBase):
     name = "livedoc"
 
     def __init__(self, x: Any, y: Any, sx: Any, sy: Any) -> None:
@@ -203,28 +236,9 @@ class LivedocSide:
         message = self._assemble(frames)
         self.replica.apply_json_patch(message.content, message.buffers)
 
-    def reset_replica(self) -> None:
-        self.replica_source.data = dict(self.replica_data)
-
     def replica_columns(self) -> list[Any]:
         data = self.replica_source.get("data")
         return [data["x"], data["y"]]
-
-    def server_stream(self) -> None:
-        self.server_source.stream(self.new_rows, rollover=None)
-
-    def prime_server(self) -> None:
-        """Untimed: the server's source back to N rows, then one append, as in a live stream."""
-        self.server_source.data = dict(self.original)
-        self.server_stream()
-
-    def prime_replica(self, frames: Received) -> None:
-        """Untimed: the replica back to the pulled N rows, then one stream patch applied."""
-        self.reset_replica()
-        self.decode_patch(frames)
-
-    def event_columns(self) -> list[Any]:
-        return [self.event.data["x"], self.event.data["y"]]
 
     def stages_patch(self) -> list[Stage]:
         """(b) encode split into its steps, for the breakdown."""
@@ -269,7 +283,7 @@ class _RecordingHandler:
         self.frames.append((self._utf8(message), binary))
 
 
-class BokehSide:
+class BokehSide(_SideBase):
     name = "bokeh"
 
     def __init__(self, x: Any, y: Any, sx: Any, sy: Any) -> None:
@@ -340,27 +354,8 @@ class BokehSide:
         message = self._assemble(frames)
         message.apply_to_document(self.replica)  # what ServerSession._handle_patch runs
 
-    def reset_replica(self) -> None:
-        self.replica_source.data = dict(self.replica_data)
-
     def replica_columns(self) -> list[Any]:
         return [self.replica_source.data["x"], self.replica_source.data["y"]]
-
-    def server_stream(self) -> None:
-        self.server_source.stream(self.new_rows, rollover=None)
-
-    def prime_server(self) -> None:
-        """Untimed: the server's source back to N rows, then one append, as in a live stream."""
-        self.server_source.data = dict(self.original)
-        self.server_stream()
-
-    def prime_replica(self, frames: Received) -> None:
-        """Untimed: the replica back to the pulled N rows, then one stream patch applied."""
-        self.reset_replica()
-        self.decode_patch(frames)
-
-    def event_columns(self) -> list[Any]:
-        return [self.event.data["x"], self.event.data["y"]]
 
     def stages_patch(self) -> list[Stage]:
         """(b) encode split into its steps (a message caches its JSON, so `send` gets a new one)."""
