@@ -1,0 +1,146 @@
+"""Server settings: one frozen dataclass, each option typed, documented and validated.
+
+The command line maps onto these fields one to one (`livedoc serve --help` prints the same
+help texts). Environment variables override the defaults, command-line options override both:
+`LIVEDOC_SECRET_KEY` (the key for signed session ids and tokens) and
+`LIVEDOC_ALLOW_WS_ORIGIN` (a comma-separated origin allowlist).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Literal
+
+from livedoc.protocol.tokens import DEFAULT_TOKEN_LIFETIME
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["ServerSettings", "SessionIds"]
+
+SessionIds = Literal["unsigned", "signed", "external-signed"]
+
+
+def _option(default: Any, help: str, **kwargs: Any) -> Any:
+    return field(default=default, metadata={"help": help, **kwargs})
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    # Network
+    address: str = _option("127.0.0.1", "Address to listen on (use 0.0.0.0 for every interface).")
+    port: int = _option(5006, "Port to listen on (0 picks a free port).")
+    prefix: str = _option("", "URL prefix for every route, e.g. 'apps' serves /apps/<app>.")
+    num_procs: int = _option(
+        1, "Worker processes sharing the port (0: one per CPU; any process serves any token)."
+    )
+    # Sessions
+    session_ids: SessionIds = _option(
+        "unsigned",
+        "unsigned: any id; signed: ids are signed with LIVEDOC_SECRET_KEY; external-signed: as "
+        "signed, but the server never makes ids (an external page must supply them).",
+    )
+    secret_key: str | None = _option(None, "Secret for signing (default: $LIVEDOC_SECRET_KEY).")
+    session_token_expiration: float = _option(
+        DEFAULT_TOKEN_LIFETIME,
+        "Seconds a session token stays valid (page load to websocket, reconnects).",
+    )
+    unused_session_lifetime: float = _option(
+        15.0, "Seconds a session with no connection is kept before it is discarded."
+    )
+    check_unused_sessions: float = _option(17.0, "Seconds between checks for unused sessions.")
+    # Websocket
+    allow_websocket_origin: tuple[str, ...] = _option(
+        (),
+        "Origins (host[:port], * wildcards) allowed to open websockets; default localhost:<port>.",
+    )
+    keep_alive: float = _option(37.0, "Seconds between websocket pings (0 disables them).")
+    websocket_max_message_size: int = _option(
+        20 * 1024 * 1024, "Largest incoming message, in bytes."
+    )
+    # Requests exposed to app code through the token
+    include_headers: tuple[str, ...] | None = _option(
+        None, "Only these request headers go to the app."
+    )
+    exclude_headers: tuple[str, ...] = _option((), "Request headers not passed to the app.")
+    include_cookies: tuple[str, ...] | None = _option(None, "Only these cookies go to the app.")
+    exclude_cookies: tuple[str, ...] = _option((), "Cookies not passed to the app.")
+    # Pages
+    index_redirect: bool = _option(True, "With a single app, redirect / to it.")
+    log_level: str = _option("info", "Log level: debug, info, warning, error.")
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not 0 <= self.port <= 65535:
+            problems.append(f"port must be 0..65535, not {self.port}")
+        if self.num_procs < 0:
+            problems.append("num_procs must not be negative")
+        if self.session_ids not in ("unsigned", "signed", "external-signed"):
+            problems.append(
+                f"session_ids must be unsigned, signed or external-signed, not {self.session_ids!r}"
+            )
+        if self.signed and not self.secret_key:
+            problems.append(
+                f"--session-ids {self.session_ids} needs a secret key: set LIVEDOC_SECRET_KEY"
+            )
+        for name in (
+            "session_token_expiration",
+            "unused_session_lifetime",
+            "check_unused_sessions",
+        ):
+            if getattr(self, name) <= 0:
+                problems.append(f"{name} must be above 0")
+        if self.keep_alive < 0:
+            problems.append("keep_alive must not be negative")
+        if self.websocket_max_message_size < 1024:
+            problems.append("websocket_max_message_size must be at least 1024 bytes")
+        if self.prefix.strip("/") != self.prefix.strip("/").strip():
+            problems.append("prefix must not contain spaces at its ends")
+        if problems:
+            raise ValueError("invalid server settings: " + "; ".join(problems))
+
+    @property
+    def signed(self) -> bool:
+        return self.session_ids != "unsigned"
+
+    @property
+    def secret_key_bytes(self) -> bytes | None:
+        return self.secret_key.encode() if self.secret_key else None
+
+    @property
+    def url_prefix(self) -> str:
+        """'' or '/prefix' (no trailing slash)."""
+        stripped = self.prefix.strip("/")
+        return f"/{stripped}" if stripped else ""
+
+    @classmethod
+    def from_environment(
+        cls, environ: Mapping[str, str] | None = None, **options: Any
+    ) -> ServerSettings:
+        """Settings from `options`, falling back to the environment, then to the defaults."""
+        env = os.environ if environ is None else environ
+        if options.get("secret_key") is None and env.get("LIVEDOC_SECRET_KEY"):
+            options["secret_key"] = env["LIVEDOC_SECRET_KEY"]
+        if not options.get("allow_websocket_origin") and env.get("LIVEDOC_ALLOW_WS_ORIGIN"):
+            options["allow_websocket_origin"] = tuple(
+                item.strip() for item in env["LIVEDOC_ALLOW_WS_ORIGIN"].split(",") if item.strip()
+            )
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise TypeError(f"unknown server settings {unknown}")
+        return cls(
+            **{
+                key: value
+                for key, value in options.items()
+                if value is not None or key == "secret_key"
+            }
+        )
+
+    @classmethod
+    def help_for(cls, name: str) -> str:
+        for item in fields(cls):
+            if item.name == name:
+                return str(item.metadata["help"])
+        raise KeyError(name)
