@@ -73,6 +73,9 @@ class Document:
         self._roots: list[BaseModel] = []
         self._config: BaseModel = config if config is not None else DocumentConfig()
         self.generic = generic
+        #: Decode model types no livedoc class knows as generic models instead of refusing them
+        #: (a server session hosts whatever its peers send; a library user wants the error).
+        self.accept_unknown_models = False
         self._models: dict[ID, BaseModel] = {}
         self._synced: set[ID] = set()
         self._listeners: list[Listener] = []
@@ -363,7 +366,10 @@ class Document:
         setter: Setter = None,
     ) -> None:
         """Replace roots, title and config with a pushed document, validated as a whole first."""
-        pushed = Document.from_json(doc_json, buffers, generic=self.generic)
+        # A pushed document was built elsewhere, with whatever classes its author had.
+        pushed = Document.from_json(
+            doc_json, buffers, generic=self.generic or self.accept_unknown_models
+        )
         roots, config = pushed._release()
         with self.held():
             for root in list(self._roots):
@@ -435,6 +441,8 @@ class Document:
         if self.generic:
             return GenericModel(name, model_id)
         cls = MODEL_REGISTRY.get(name)
+        if cls is None and self.accept_unknown_models:
+            return GenericModel(name, model_id)
         if cls is None:
             raise DeserializationError(
                 f"unknown model type {name!r}: no livedoc model class has that name "

@@ -166,10 +166,10 @@ class ServerSession:
             self.flush()
 
     async def _invoke(self, function: Callable[[], Any]) -> None:
-        with self.bound():
+        with self.bound():  # held across the await: an async callback's body runs there
             result = function()
-        if inspect.isawaitable(result):
-            await result
+            if inspect.isawaitable(result):
+                await result
 
     async def with_locked_document(self, function: Callable[[Document], Any]) -> Any:
         """Run `function(document)` holding the lock, then send what it changed."""
@@ -177,8 +177,8 @@ class ServerSession:
             try:
                 with self.bound():
                     result = function(self.document)
-                if inspect.isawaitable(result):
-                    result = await result
+                    if inspect.isawaitable(result):
+                        result = await result
                 return result
             finally:
                 self.flush()

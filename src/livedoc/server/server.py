@@ -1,0 +1,198 @@
+"""The server: apps at routes, a Tornado application around them, start and stop.
+
+    server = Server({"/": make_document}, ServerSettings(port=0))
+    await server.start()          # listens; server.port is the real port
+    ...
+    await server.stop()           # destroys sessions, runs on_server_unloaded
+
+`Server.run()` is the blocking form the command line uses, with SIGINT/SIGTERM handling and
+`--num-procs` (the listening sockets are bound once, then the process forks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+from tornado.web import Application as TornadoApplication, StaticFileHandler
+
+from livedoc.application import Application, FunctionHandler
+from livedoc.bokehjs import bundle_paths
+from livedoc.server.contexts import ApplicationContext
+from livedoc.server.handlers import (
+    STATIC_ROOT,
+    AutoloadHandler,
+    DocHandler,
+    IndexHandler,
+    MetadataHandler,
+    VersionedStaticHandler,
+)
+from livedoc.server.origins import OriginPolicy
+from livedoc.server.settings import ServerSettings
+from livedoc.server.ws import WebsocketHandler
+
+if TYPE_CHECKING:
+    import socket
+
+    from livedoc.document import Document
+
+__all__ = ["AppSpec", "Server"]
+
+log = logging.getLogger("livedoc.server")
+
+AppSpec = Application | Callable[["Document"], Any]
+
+
+def _as_application(spec: AppSpec) -> Application:
+    return spec if isinstance(spec, Application) else Application(FunctionHandler(spec))
+
+
+def _app_url(route: str) -> str:
+    cleaned = "/" + route.strip("/")
+    return cleaned
+
+
+class Server:
+    """Serves apps (by route) over HTTP and the Bokeh websocket protocol."""
+
+    def __init__(self, apps: Mapping[str, AppSpec], settings: ServerSettings | None = None) -> None:
+        if not apps:
+            raise ValueError("a server needs at least one app")
+        self.settings = settings or ServerSettings.from_environment()
+        self.applications = {_app_url(route): _as_application(spec) for route, spec in apps.items()}
+        self.contexts: dict[str, ApplicationContext] = {}
+        self._http: HTTPServer | None = None
+        self._sockets: list[socket.socket] = []
+        self._cleanup: asyncio.Task[None] | None = None
+        self.port: int | None = None
+
+    # -- building -----------------------------------------------------------------------------
+
+    def _origins(self, port: int) -> OriginPolicy:
+        return OriginPolicy.default(port, self.settings.allow_websocket_origin)
+
+    def make_tornado_app(self, port: int) -> TornadoApplication:
+        settings, prefix = self.settings, self.settings.url_prefix
+        origins = self._origins(port)
+        routes: list[Any] = []
+        for url, application in self.applications.items():
+            context = ApplicationContext(
+                application, prefix + url if url != "/" else prefix or "/", settings, origins
+            )
+            self.contexts[url] = context
+            base = prefix + ("" if url == "/" else url)
+            common = {"app_context": context, "settings": settings}
+            routes += [
+                (f"{base}/?", DocHandler, common),
+                (f"{base}/ws", WebsocketHandler, {**common, "origins": origins}),
+                (f"{base}/metadata", MetadataHandler, common),
+                (f"{base}/autoload.js", AutoloadHandler, common),
+            ]
+            if application.static_path is not None:
+                routes.append(
+                    (f"{base}/static/(.*)", StaticFileHandler, {"path": application.static_path})
+                )
+        if "/" not in self.applications:
+            listing = [(url.strip("/"), prefix + url) for url in self.applications]
+            routes.append(
+                (
+                    f"{prefix}/?",
+                    IndexHandler,
+                    {"apps": listing, "redirect": settings.index_redirect},
+                )
+            )
+        routes.append((f"{prefix}/static/(.*)", VersionedStaticHandler, {"path": str(STATIC_ROOT)}))
+        return TornadoApplication(
+            routes,
+            websocket_ping_interval=settings.keep_alive or None,
+            websocket_ping_timeout=settings.keep_alive or None,
+            websocket_max_message_size=settings.websocket_max_message_size,
+            compress_response=True,
+        )
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def bind(self) -> list[socket.socket]:
+        """Bind the listening sockets (before forking workers)."""
+        bundle_paths()  # a missing bundle is a clear error now, not a blank page later
+        self._sockets = bind_sockets(self.settings.port, self.settings.address)
+        self.port = self._sockets[0].getsockname()[1]
+        return self._sockets
+
+    async def start(self) -> None:
+        """Listen, load the apps, and start the unused-session check."""
+        if not self._sockets:
+            self.bind()
+        assert self.port is not None
+        app = self.make_tornado_app(self.port)
+        self._http = HTTPServer(app, xheaders=True)
+        self._http.add_sockets(self._sockets)
+        for context in self.contexts.values():
+            await context.application.on_server_loaded(context.server_context)
+        self._cleanup = asyncio.get_running_loop().create_task(self._discard_unused())
+        for url in self.contexts:
+            log.info("serving app at %s", self.url_for(url))
+
+    def url_for(self, app_url: str = "/") -> str:
+        host = (
+            self.settings.address
+            if self.settings.address not in ("0.0.0.0", "::", "")
+            else "localhost"
+        )
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        path = self.settings.url_prefix + ("" if app_url == "/" else app_url)
+        return f"http://{host}:{self.port}{path or '/'}"
+
+    async def _discard_unused(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.check_unused_sessions)
+            for context in self.contexts.values():
+                try:
+                    await context.discard_unused(self.settings.unused_session_lifetime)
+                except Exception:
+                    log.exception("app %s: discarding unused sessions failed", context.url)
+
+    async def stop(self) -> None:
+        """Stop listening, close every session, run `on_server_unloaded`."""
+        if self._cleanup is not None:
+            self._cleanup.cancel()
+            self._cleanup = None
+        if self._http is not None:
+            self._http.stop()
+            self._http = None
+        for context in self.contexts.values():
+            await context.shutdown()
+            await context.application.on_server_unloaded(context.server_context)
+        for sock in self._sockets:
+            sock.close()
+        self._sockets = []
+
+    def run(self) -> None:
+        """Serve until SIGINT or SIGTERM (the command line's entry point)."""
+        if not self._sockets:
+            self.bind()
+        if self.settings.num_procs != 1:
+            from tornado.process import fork_processes
+
+            fork_processes(self.settings.num_procs or None)
+        asyncio.run(self._serve_forever())
+
+    async def _serve_forever(self) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, stop.set)
+        await self.start()
+        try:
+            await stop.wait()
+        finally:
+            log.info("stopping")
+            await self.stop()
