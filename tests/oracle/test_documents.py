@@ -442,5 +442,28 @@ def test_typed_livedoc_decodes_a_bokeh_source_document() -> None:
 
 
 def test_typed_livedoc_refuses_bokeh_models_it_does_not_have() -> None:
-    with pytest.raises(DeserializationError, match="unknown model type 'Column'"):
-        to_livedoc(bokeh_doc_wire(bokeh_rich_doc()), generic=False)
+    """A bokeh DataModel subclass is the app's own class: typed decoding names it."""
+    doc = BokehDocument()
+    doc.add_root(params_class()(amplitude=3))
+    with pytest.raises(DeserializationError, match=r"unknown model type '[\w.]*Params'"):
+        to_livedoc(bokeh_doc_wire(doc), generic=False)
+
+
+def test_typed_livedoc_decodes_bokeh_plots_and_widgets_into_catalog_models() -> None:
+    """A bokeh figure, widgets and a layout decode into livedoc's typed catalog models."""
+    from bokeh.layouts import column
+    from bokeh.models import Slider as BokehSlider
+    from bokeh.plotting import figure as bokeh_figure
+
+    plot = bokeh_figure(title="typed", x_axis_type="datetime", tools="pan,wheel_zoom,hover")
+    plot.line([1, 2, 3], [4, 5, 6], line_width=3)
+    doc = BokehDocument()
+    doc.add_root(column(plot, BokehSlider(start=0, end=5, value=2, title="s")))
+    livedoc_doc = to_livedoc(bokeh_doc_wire(doc), generic=False)
+    [layout] = livedoc_doc.roots
+    figure_model, slider = layout.children
+    assert not isinstance(figure_model, GenericModel)
+    assert figure_model.model_type == "Figure"
+    assert figure_model.title.text == "typed"
+    assert figure_model.renderers[0].glyph.line_width == 3
+    assert (slider.model_type, slider.value, slider.end) == ("Slider", 2, 5)

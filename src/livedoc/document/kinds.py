@@ -294,6 +294,11 @@ class Struct(Kind[dict[str, Any]]):
         self.optional = frozenset(optional)
         self.may_hold_models = any(kind.may_hold_models for kind in fields.values())
 
+    @classmethod
+    def of(cls, fields: Mapping[str, Kind[Any]], optional: Iterable[str] = ()) -> Struct:
+        """A struct from a mapping, for field names that are not identifiers (`from`)."""
+        return cls(optional, **fields)
+
     def validate(self, value: object) -> dict[str, Any]:
         if not isinstance(value, Mapping):
             raise self.mismatch(value)

@@ -226,15 +226,15 @@ def test_from_json_generic_keeps_unknown_model_types() -> None:
     doc_json = {
         "title": "x",
         "roots": [
-            {"type": "object", "name": "Slider", "id": "s", "attributes": {"value": 3, "start": 0}}
+            {"type": "object", "name": "ThirdPartyKnob", "id": "s", "attributes": {"value": 3, "start": 0}}
         ],
     }
     doc = Document.from_json(doc_json, generic=True)
     [slider] = doc.roots
-    assert (slider.model_type, slider.get("value")) == ("Slider", 3)
+    assert (slider.model_type, slider.get("value")) == ("ThirdPartyKnob", 3)
     again, _ = doc.to_json()
     assert again["roots"] == doc_json["roots"]
-    with pytest.raises(DeserializationError, match="unknown model type 'Slider'"):
+    with pytest.raises(DeserializationError, match="unknown model type 'ThirdPartyKnob'"):
         Document.from_json(doc_json)
 
 
