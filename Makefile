@@ -19,17 +19,18 @@ $(INSTALLED): pyproject.toml package.json package-lock.json hatch_build.py
 $(BUNDLES): $(INSTALLED)
 	test -f $(BUNDLES) || $(BIN)/python -m pip install --quiet --no-deps -e .
 
+# Serve the streaming example on the embedded defaults (http://127.0.0.1:5006/streaming).
 demo: $(BUNDLES)
-	$(BIN)/livedoc wire-demo
+	$(BIN)/livedoc serve examples/streaming.py
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check src tests benchmarks hatch_build.py
-	$(BIN)/ruff format --check src tests benchmarks hatch_build.py
+	$(BIN)/ruff check src tests benchmarks examples scripts hatch_build.py
+	$(BIN)/ruff format --check src tests benchmarks examples scripts hatch_build.py
 
 # Apply the formatter and the safe lint fixes.
 fix: $(INSTALLED)
-	$(BIN)/ruff format src tests benchmarks hatch_build.py
-	$(BIN)/ruff check --fix src tests benchmarks hatch_build.py
+	$(BIN)/ruff format src tests benchmarks examples scripts hatch_build.py
+	$(BIN)/ruff check --fix src tests benchmarks examples scripts hatch_build.py
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from livedoc.application import curdoc as curdoc
 from livedoc.document import Document as Document
 from livedoc.models import ColumnDataSource as ColumnDataSource
 
 __version__ = "0.1.0"
 
-__all__ = ["ColumnDataSource", "Document", "__version__"]
+__all__ = ["ColumnDataSource", "Document", "__version__", "curdoc"]

@@ -27,4 +27,4 @@ def test_all_lists_existing_public_names(name: str) -> None:
 
 
 def test_facade() -> None:
-    assert sorted(livedoc.__all__) == ["ColumnDataSource", "Document", "__version__"]
+    assert sorted(livedoc.__all__) == ["ColumnDataSource", "Document", "__version__", "curdoc"]

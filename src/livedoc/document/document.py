@@ -108,6 +108,16 @@ class Document:
     def get_model_by_id(self, model_id: ID) -> BaseModel | None:
         return self._models.get(model_id)
 
+    def get_model_by_name(self, name: str) -> Any:
+        """The model whose `name` is `name`, or None; two models of that name are an error.
+
+        Typed as `Any` so app code can use the model's attributes directly.
+        """
+        found = self.select(name=name)
+        if len(found) > 1:
+            raise ValueError(f"{len(found)} models are named {name!r}; use select(name=...)")
+        return found[0] if found else None
+
     def select(self, *, name: str | None = None, model_type: str | None = None) -> list[BaseModel]:
         """Models with the given `name` attribute and/or wire type name."""
         return [

@@ -29,6 +29,7 @@ from livedoc.server.handlers import (
     STATIC_ROOT,
     AutoloadHandler,
     DocHandler,
+    FaviconHandler,
     IndexHandler,
     MetadataHandler,
     VersionedStaticHandler,
@@ -108,6 +109,7 @@ class Server:
                 )
             )
         routes.append((f"{prefix}/static/(.*)", VersionedStaticHandler, {"path": str(STATIC_ROOT)}))
+        routes.append((f"{prefix}/favicon.ico", FaviconHandler))
         return TornadoApplication(
             routes,
             websocket_ping_interval=settings.keep_alive or None,

@@ -226,7 +226,12 @@ def test_from_json_generic_keeps_unknown_model_types() -> None:
     doc_json = {
         "title": "x",
         "roots": [
-            {"type": "object", "name": "ThirdPartyKnob", "id": "s", "attributes": {"value": 3, "start": 0}}
+            {
+                "type": "object",
+                "name": "ThirdPartyKnob",
+                "id": "s",
+                "attributes": {"value": 3, "start": 0},
+            }
         ],
     }
     doc = Document.from_json(doc_json, generic=True)
@@ -394,3 +399,14 @@ def test_changes_to_a_model_the_peer_does_not_know_yet_ride_in_its_full_rep() ->
     source.stream({"x": [3]})  # now known: changes travel as events again
     later, _ = doc.create_json_patch(events[-1:])  # type: ignore[arg-type]
     assert [event["kind"] for event in later["events"]] == ["ColumnsStreamed"]
+
+
+def test_get_model_by_name_finds_one_model_or_none() -> None:
+    doc = Document()
+    doc.add_root(ColumnDataSource(name="a"))
+    doc.add_root(ColumnDataSource(name="b"))
+    doc.add_root(ColumnDataSource(name="b"))
+    assert doc.get_model_by_name("a").name == "a"
+    assert doc.get_model_by_name("missing") is None
+    with pytest.raises(ValueError, match="2 models are named 'b'"):
+        doc.get_model_by_name("b")

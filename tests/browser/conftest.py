@@ -1,0 +1,166 @@
+"""Browser tier: real BokehJS 3.9.2 in Debian's Chromium, driven by Playwright, against a real
+livedoc server running on its own thread's event loop (Playwright's sync API owns this thread).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pytest
+
+from livedoc.server.server import AppSpec, Server
+from livedoc.server.settings import ServerSettings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine, Iterator
+
+T = TypeVar("T")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+READY = (
+    "() => window.Bokeh !== undefined && Bokeh.documents.length > 0"
+    " && Bokeh.documents[0].roots().length > 0 && Bokeh.documents[0].is_idle"
+)
+
+if not Path(CHROMIUM).exists():  # scripts/system-deps installs it; never `playwright install`
+    pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+class LiveServer:
+    """A livedoc Server on 127.0.0.1, port 0, on a private event loop thread."""
+
+    def __init__(self, apps: dict[str, AppSpec], **settings: Any) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.server = Server(apps, ServerSettings(port=0, **settings))
+        self.call(self.server.start())
+
+    def call(self, coroutine: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def url(self, app: str = "/") -> str:
+        return self.server.url_for(app)
+
+    def sessions(self, app: str = "/") -> list[Any]:
+        return list(self.server.contexts[app].sessions.values())
+
+    def with_document(self, app: str, change: Callable[[Any], T]) -> T:
+        """Run `change(document)` under the session lock of the app's only session."""
+
+        async def locked() -> T:
+            [session] = self.sessions(app)
+            return await session.with_locked_document(change)  # type: ignore[no-any-return]
+
+        return self.call(locked())
+
+    def stop(self) -> None:
+        try:
+            self.call(self.server.stop())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(10)
+            self.loop.close()
+
+
+@pytest.fixture
+def live_server() -> Iterator[Callable[..., LiveServer]]:
+    started: list[LiveServer] = []
+
+    def start(apps: dict[str, AppSpec], **settings: Any) -> LiveServer:
+        server = LiveServer(apps, **settings)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+# Module scope: Playwright's sync API runs an event loop in this thread while it is open, and
+# later tiers call asyncio.run() here, so the browser must be closed at the end of each module.
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+class Tab:
+    """A page that records console and page errors; `open()` waits for BokehJS to be ready."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def open(self, url: str) -> Tab:
+        self.page.goto(url)
+        self.wait_ready()
+        return self
+
+    def wait_ready(self) -> None:
+        self.page.wait_for_function(READY, polling="raf", timeout=20_000)
+
+    def model(self, name: str, attr: str) -> Any:
+        return self.page.evaluate(
+            "([name, attr]) => Bokeh.documents[0].get_model_by_name(name)[attr]", [name, attr]
+        )
+
+    def wait_for(self, expression: str, arg: Any = None) -> None:
+        self.page.wait_for_function(expression, arg=arg, polling=100, timeout=15_000)
+
+
+@pytest.fixture
+def new_tab(
+    chromium: Any, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[[], Tab]]:
+    contexts: list[Any] = []
+    tabs: list[Tab] = []
+
+    def make() -> Tab:
+        context = chromium.new_context(viewport={"width": 1000, "height": 700})
+        contexts.append(context)
+        tab = Tab(context.new_page())
+        tabs.append(tab)
+        return tab
+
+    yield make
+    failed = getattr(request.node, "rep_call", None)
+    for index, tab in enumerate(tabs):
+        if failed is not None and failed.failed:
+            tab.page.screenshot(path=str(tmp_path / f"tab{index}.png"))
+    for context in contexts:
+        context.close()
+    errors = [error for tab in tabs for error in tab.errors]
+    assert not errors, f"errors in the browser console: {errors}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.rep_call = report  # type: ignore[attr-defined]
+    return report
+
+
+def have_chromium() -> bool:
+    return shutil.which(CHROMIUM) is not None
