@@ -4,21 +4,16 @@ livedoc server running on its own thread's event loop (Playwright's sync API own
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from livedoc.server.server import AppSpec, Server
-from livedoc.server.settings import ServerSettings
+from tests.live_server import live_server as live_server  # the fixture, for this tier
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Coroutine, Iterator
+    from collections.abc import Callable, Iterator
 
-T = TypeVar("T")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -38,57 +33,6 @@ READY = (
 if not Path(CHROMIUM).exists():  # scripts/system-deps installs it; never `playwright install`
     pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-class LiveServer:
-    """A livedoc Server on 127.0.0.1, port 0, on a private event loop thread."""
-
-    def __init__(self, apps: dict[str, AppSpec], **settings: Any) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.server = Server(apps, ServerSettings(port=0, **settings))
-        self.call(self.server.start())
-
-    def call(self, coroutine: Coroutine[Any, Any, T], timeout: float = 30) -> T:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
-
-    def url(self, app: str = "/") -> str:
-        return self.server.url_for(app)
-
-    def sessions(self, app: str = "/") -> list[Any]:
-        return list(self.server.contexts[app].sessions.values())
-
-    def with_document(self, app: str, change: Callable[[Any], T]) -> T:
-        """Run `change(document)` under the session lock of the app's only session."""
-
-        async def locked() -> T:
-            [session] = self.sessions(app)
-            return await session.with_locked_document(change)  # type: ignore[no-any-return]
-
-        return self.call(locked())
-
-    def stop(self) -> None:
-        try:
-            self.call(self.server.stop())
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(10)
-            self.loop.close()
-
-
-@pytest.fixture
-def live_server() -> Iterator[Callable[..., LiveServer]]:
-    started: list[LiveServer] = []
-
-    def start(apps: dict[str, AppSpec], **settings: Any) -> LiveServer:
-        server = LiveServer(apps, **settings)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
 
 
 # Module scope: Playwright's sync API runs an event loop in this thread while it is open, and
@@ -160,7 +104,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "call":
         item.rep_call = report  # type: ignore[attr-defined]
     return report
-
-
-def have_chromium() -> bool:
-    return shutil.which(CHROMIUM) is not None

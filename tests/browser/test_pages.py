@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from livedoc.models import Button, Column, ColumnDataSource, Div, Slider
 from livedoc.plotting import figure
+from tests.live_server import LiveServer
 
-from .conftest import LiveServer, Tab
+from .conftest import Tab
 
 if TYPE_CHECKING:
     from livedoc.document import Document

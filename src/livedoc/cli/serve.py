@@ -88,6 +88,12 @@ def add_parser(subparsers: Any) -> None:
         default=20 * 1024 * 1024,
         help=help_for("websocket_max_message_size"),
     )
+    websocket.add_argument(
+        "--websocket-max-write-buffer",
+        type=int,
+        default=64 * 1024 * 1024,
+        help=help_for("websocket_max_write_buffer"),
+    )
     request = parser.add_argument_group("what app code sees of the page request")
     request.add_argument(
         "--include-headers", nargs="+", default=None, help=help_for("include_headers")

@@ -84,6 +84,8 @@ class Document:
         self._callbacks: dict[ID, SessionCallback] = {}
         self._event_callbacks: dict[str, list[EventCallback]] = {}
         self._message_callbacks: dict[str, list[Callable[[Any], Any]]] = {}
+        #: Called with the session context when the server destroys this document's session.
+        self.session_destroyed_callbacks: list[Callable[[Any], Any]] = []
         #: Document-level `js_on_event` callbacks (event name -> CustomJS models), sent as `callbacks`.
         self.js_event_callbacks: dict[str, list[BaseModel]] = {}
         #: `DataModel` definitions as the peer sent them, re-sent unchanged.
@@ -299,6 +301,10 @@ class Document:
     def _emit_now(self, event: DocumentChangedEvent) -> None:
         # Scheduling must not wait for unhold: a callback added in a held block still runs.
         self._dispatch(event)
+
+    def on_session_destroyed(self, *callbacks: Callable[[Any], Any]) -> None:
+        """Run each callback (with the session context) when the server ends this session."""
+        self.session_destroyed_callbacks.extend(callbacks)
 
     def add_periodic_callback(
         self, callback: Callable[[], Any], period_milliseconds: float

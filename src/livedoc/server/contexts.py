@@ -220,9 +220,17 @@ class ApplicationContext:
             return
         for connection in list(session.connections):
             connection.close(1001, "the session ended")
+        callbacks = list(session.document.session_destroyed_callbacks)
         session.destroy()
         if context is not None:
             await self.application.on_session_destroyed(context)
+            for callback in callbacks:
+                try:
+                    result = callback(context)
+                    if inspect.isawaitable(result):
+                        await result
+                except Exception:
+                    log.exception("session %s: an on_session_destroyed callback failed", session_id)
         log.info("app %s: session %s destroyed", self.url, session_id)
 
     async def discard_unused(self, lifetime: float) -> int:

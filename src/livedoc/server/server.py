@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -180,10 +181,8 @@ class Server:
         """Serve until SIGINT or SIGTERM (the command line's entry point)."""
         if not self._sockets:
             self.bind()
-        if self.settings.num_procs != 1:
-            from tornado.process import fork_processes
-
-            fork_processes(self.settings.num_procs or None)
+        if self.settings.num_procs != 1 and not _fork_workers(self.settings.num_procs):
+            return  # the parent: every worker has exited
         asyncio.run(self._serve_forever())
 
     async def _serve_forever(self) -> None:
@@ -198,3 +197,34 @@ class Server:
         finally:
             log.info("stopping")
             await self.stop()
+
+
+def _fork_workers(count: int) -> bool:
+    """Fork `count` workers (0: one per CPU) sharing the bound sockets.
+
+    Returns True in a worker. The parent forwards SIGINT/SIGTERM to the workers, waits until
+    they have all exited and returns False, so stopping the parent stops the whole server.
+    """
+    count = count or os.cpu_count() or 1
+    workers: list[int] = []
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:
+            return True
+        workers.append(pid)
+    log.info("started %d worker processes: %s", count, " ".join(map(str, workers)))
+
+    def forward(signum: int, _frame: object) -> None:
+        for worker in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker, signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, forward)
+    while workers:
+        pid, status = os.wait()
+        if pid in workers:
+            workers.remove(pid)
+            if status != 0:
+                log.warning("worker %d exited with status %d", pid, status)
+    return False

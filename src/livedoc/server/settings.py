@@ -59,6 +59,11 @@ class ServerSettings:
     websocket_max_message_size: int = _option(
         20 * 1024 * 1024, "Largest incoming message, in bytes."
     )
+    websocket_max_write_buffer: int = _option(
+        64 * 1024 * 1024,
+        "Bytes a connection may have waiting to be sent; a client that stops reading past this"
+        " is disconnected instead of growing the server's memory.",
+    )
     # Requests exposed to app code through the token
     include_headers: tuple[str, ...] | None = _option(
         None, "Only these request headers go to the app."
@@ -95,6 +100,8 @@ class ServerSettings:
             problems.append("keep_alive must not be negative")
         if self.websocket_max_message_size < 1024:
             problems.append("websocket_max_message_size must be at least 1024 bytes")
+        if self.websocket_max_write_buffer < 64 * 1024:
+            problems.append("websocket_max_write_buffer must be at least 65536 bytes")
         if self.prefix.strip("/") != self.prefix.strip("/").strip():
             problems.append("prefix must not contain spaces at its ends")
         if problems:

@@ -9,11 +9,10 @@ between the socket and a `ServerConnection`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from tornado.iostream import StreamClosedError
+from tornado.iostream import StreamBufferFullError, StreamClosedError
 from tornado.websocket import WebSocketHandler
 
 from livedoc.protocol import CloseCode, Limits
@@ -47,8 +46,20 @@ class _Transport:
         stream = getattr(protocol, "stream", None)
         if protocol is None or stream is None or protocol.is_closing() or stream.closed():
             return
-        with contextlib.suppress(StreamClosedError):  # the peer went away; on_close cleans up
+        try:
             write_frames(stream, frames)
+        except StreamClosedError:
+            pass  # the peer went away; on_close cleans up
+        except StreamBufferFullError:
+            # The client stopped reading. Drop the TCP connection rather than queue without
+            # bound (a close frame could not be queued either); the session and others go on.
+            token = self.handler.token
+            log.warning(
+                "session %s: a client stopped reading (%d bytes unsent); disconnecting it",
+                token.session_id if token else "?",
+                stream.max_write_buffer_size or 0,
+            )
+            stream.close()
 
     def close(self, code: int, reason: str) -> None:
         self.handler.close(code, reason)
@@ -124,6 +135,9 @@ class WebsocketHandler(WebSocketHandler):
 
     async def open(self, *args: Any, **kwargs: Any) -> None:
         self.set_nodelay(True)
+        stream = getattr(self.ws_connection, "stream", None)
+        if stream is not None:  # bound what a client that stops reading can make us queue
+            stream.max_write_buffer_size = self.server_settings.websocket_max_write_buffer
         assert self.token is not None
         try:
             session = await asyncio.wait_for(
