@@ -145,3 +145,39 @@ def test_directory_app_template_and_static(
     assert tab.model("hello", "text") == "from main.py"
     background = tab.page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(1, 2, 3)"
+
+
+def test_server_document_embeds_a_session_in_another_sites_page(
+    live_server: Start, new_tab: NewTab, tmp_path: Path
+) -> None:
+    """A page served from another origin embeds the app with `server_document()`'s tag."""
+    import functools
+    import http.server
+    import threading
+
+    from livedoc.server import server_document
+
+    site = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0),
+        functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path)),
+    )
+    site_port = site.server_address[1]
+    thread = threading.Thread(target=site.serve_forever, daemon=True)
+    thread.start()
+    try:
+        server = live_server(
+            {"/embedded": widgets_app}, allow_websocket_origin=(f"127.0.0.1:{site_port}",)
+        )
+        tag = server_document(server.url("/embedded"))
+        (tmp_path / "host.html").write_text(
+            '<!DOCTYPE html><html><head><link rel="icon" href="data:,"></head>'
+            f"<body><h1>someone else's page</h1>{tag}</body></html>"
+        )
+        tab = new_tab().open(f"http://127.0.0.1:{site_port}/host.html")
+        assert tab.model("echo", "text") == "5"
+        tab.page.get_by_role("button", name="count").click()
+        tab.wait_for("() => Bokeh.documents[0].get_model_by_name('clicks').text === '1'")
+    finally:
+        site.shutdown()
+        site.server_close()
+        thread.join(5)

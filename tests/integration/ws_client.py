@@ -79,7 +79,14 @@ class ProtocolClient:
         return self.connection.close_reason
 
     def close(self) -> None:
+        """Send the close frame and release the socket now: the test's loop may end at once,
+        before the close handshake would have finished."""
         self.connection.close()
+        stream = getattr(self.connection, "stream", None) or getattr(
+            self.connection.protocol, "stream", None
+        )
+        if stream is not None:
+            stream.close()
 
 
 def content_json(message: Message) -> str:
