@@ -181,3 +181,26 @@ def test_server_document_embeds_a_session_in_another_sites_page(
         site.shutdown()
         site.server_close()
         thread.join(5)
+
+
+def test_bokehjs_reconnects_to_the_same_session_after_a_dropped_connection(
+    live_server: Start, new_tab: NewTab
+) -> None:
+    server = live_server({"/": widgets_app})
+    tab = new_tab().open(server.url())
+    [session] = server.sessions()
+
+    async def drop_connections() -> None:
+        for connection in list(session.connections):
+            connection.transport.handler.ws_connection.stream.close()  # as a network failure
+
+    server.call(drop_connections())
+    tab.page.wait_for_timeout(200)
+    deadline = 100  # up to 20 s for BokehJS's reconnect (it backs off between attempts)
+    while not session.connections and deadline:
+        tab.page.wait_for_timeout(200)
+        deadline -= 1
+    assert session.connections, "BokehJS did not reconnect"
+    assert [s.id for s in server.sessions()] == [session.id]
+    server.with_document("/", lambda doc: setattr(doc.get_model_by_name("slider"), "value", 4))
+    tab.wait_for("() => Bokeh.documents[0].get_model_by_name('slider').value === 4")

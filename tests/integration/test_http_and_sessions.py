@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import re
 import socket
 import time
 import urllib.error
@@ -295,3 +297,61 @@ def test_external_signed_mode_refuses_pages_without_a_session_id(
     server = live_server({"/": hello_app}, session_ids=mode, secret_key=SECRET)
     status, _, _ = get(server.url())
     assert status == 403
+    signed_id = generate_session_id(signed=True, secret_key=SECRET.encode())
+    status, _, _ = get(server.url() + "?bokeh-session-id=" + signed_id)
+    assert status == 200
+    unsigned_id = generate_session_id()
+    assert get(server.url() + "?bokeh-session-id=" + unsigned_id)[0] == 403
+
+
+def test_app_code_sees_the_page_requests_arguments_cookies_and_headers(
+    live_server: Callable[..., LiveServer],
+) -> None:
+    from livedoc.application import cursession
+
+    def app(doc: Document) -> None:
+        request = cursession().request  # type: ignore[union-attr]
+        seen = {
+            "who": request.arguments.get("who", [b""])[0].decode(),
+            "flavour": request.cookies.get("flavour"),
+            "secret": request.cookies.get("secret"),
+            "team": request.headers.get("X-Team"),
+        }
+        doc.add_root(Div(text=json.dumps(seen, sort_keys=True), name="seen"))
+
+    server = live_server({"/": app}, exclude_cookies=("secret",))
+    request = urllib.request.Request(
+        server.url() + "?who=ada",
+        headers={"Cookie": "flavour=mint; secret=hunter2", "X-Team": "blue"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        html = response.read().decode()
+    token = re.search(r'"token":\s*"([^"]+)"', html).group(1)  # type: ignore[union-attr]
+
+    async def scenario() -> dict[str, Any]:
+        client = await ProtocolClient.connect(ws_url(server), token)
+        await client.receive()
+        reply = await client.request(pull_doc_req())
+        client.close()
+        [root] = reply.content["doc"]["roots"]
+        seen: dict[str, Any] = json.loads(root["attributes"]["text"])
+        return seen
+
+    seen = asyncio.run(scenario())
+    assert seen == {"who": "ada", "flavour": "mint", "secret": None, "team": "blue"}
+
+
+def test_the_server_pings_idle_websockets(live_server: Callable[..., LiveServer]) -> None:
+    server = live_server({"/": hello_app}, keep_alive=0.2)
+
+    async def scenario() -> int:
+        client = await ProtocolClient.connect(ws_url(server), page_token(server.url()))
+        await client.receive()  # ACK
+        pings: list[bytes] = []
+        client.connection.on_ping = pings.append  # type: ignore[method-assign]
+        with contextlib.suppress(TimeoutError):  # nothing else arrives: we wait for pings only
+            await client.receive(within=1.0)
+        client.close()
+        return len(pings)
+
+    assert asyncio.run(scenario()) >= 2
