@@ -25,6 +25,7 @@ from livedoc.application import (
 )
 from livedoc.document.ids import make_id
 from livedoc.server.session import ServerSession
+from livedoc.server.ticks import at_fixed_rate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -82,12 +83,7 @@ class LiveServerContext(ServerContext):
         if not period_milliseconds > 0:
             raise ValueError("a periodic callback needs a period above 0 ms")
 
-        async def repeat() -> None:
-            while True:
-                await asyncio.sleep(period_milliseconds / 1000)
-                await self._run(callback)
-
-        return self._start(repeat())
+        return self._start(at_fixed_rate(period_milliseconds / 1000, lambda: self._run(callback)))
 
     def remove_callback(self, callback_id: str) -> None:
         task = self._tasks.pop(callback_id, None)

@@ -28,6 +28,7 @@ from livedoc.document import (
     SessionCallbackRemoved,
 )
 from livedoc.protocol import encode_message, patch_doc
+from livedoc.server.ticks import at_fixed_rate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -137,19 +138,11 @@ class ServerSession:
             task.cancel()
 
     async def _periodic(self, callback: SessionCallback) -> None:
-        # A fixed rate, not a fixed gap: sleeping `period` after each run would stretch every
-        # cycle by the callback's own run time (a 10 ms stream became one every ~16 ms).
-        period = callback.period_ms / 1000
-        loop = asyncio.get_running_loop()
-        due = loop.time() + period
-        while not self.destroyed and callback.id in self._tasks:
-            await asyncio.sleep(max(0.0, due - loop.time()))
-            if callback.id in self._tasks:
-                await self.run_callback(callback)
-            due += period
-            behind = loop.time() - due
-            if behind >= period:  # whole ticks missed: skip them rather than run them in a burst
-                due += (behind // period) * period
+        await at_fixed_rate(
+            callback.period_ms / 1000,
+            lambda: self.run_callback(callback),
+            lambda: not self.destroyed and callback.id in self._tasks,
+        )
 
     async def _once(self, callback: SessionCallback) -> None:
         if callback.period_ms:
