@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from livedoc.models import Button, Column, ColumnDataSource, Div, Slider
 from livedoc.plotting import figure
 from tests.live_server import LiveServer
@@ -204,3 +206,36 @@ def test_bokehjs_reconnects_to_the_same_session_after_a_dropped_connection(
     assert [s.id for s in server.sessions()] == [session.id]
     server.with_document("/", lambda doc: setattr(doc.get_model_by_name("slider"), "value", 4))
     tab.wait_for("() => Bokeh.documents[0].get_model_by_name('slider').value === 4")
+
+
+def test_bokeh_client_and_browser_share_a_session(live_server: Start, new_tab: NewTab) -> None:
+    """The real bokeh.client and a browser tab on one session: changes cross both ways."""
+    import concurrent.futures
+    import time
+
+    pytest.importorskip("bokeh")
+    from bokeh.client import pull_session
+
+    server = live_server({"/": widgets_app})
+    tab = new_tab().open(server.url())
+    [session] = server.sessions()
+
+    def client_side() -> float:
+        # bokeh.client runs its own IOLoop: a worker thread keeps it off Playwright's loop.
+        with pull_session(session_id=session.id, url=server.url()) as client:
+            client.document.select_one({"name": "slider"}).value = 9  # -> the browser
+            client.force_roundtrip()
+            connection = client._connection
+            slider = client.document.select_one({"name": "slider"})
+            deadline = time.monotonic() + 15
+            stop = connection._loop.call_later(15, connection._loop.stop)
+            # wait (bounded) for the browser's change to come back through the server
+            connection._loop_until(lambda: slider.value == 1 or time.monotonic() > deadline)
+            connection._loop.remove_timeout(stop)
+            return float(slider.value)
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        result = pool.submit(client_side)
+        tab.wait_for("() => Bokeh.documents[0].get_model_by_name('slider').value === 9")
+        tab.page.evaluate("Bokeh.documents[0].get_model_by_name('slider').value = 1")
+        assert result.result(timeout=30) == 1

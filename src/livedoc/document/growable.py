@@ -41,6 +41,10 @@ class _Backing:
     ref: weakref.ref[AnyArray]
     filled: int
     owner: Owner | None
+    #: The view the last append returned and its first row: the next append of a live stream
+    #: starts from exactly that view, and finding its row this way skips the pointer arithmetic.
+    last_view: weakref.ref[AnyArray] | None = None
+    last_start: int = 0
 
 
 #: id(backing array) -> what livedoc knows about it
@@ -106,13 +110,18 @@ def append_rows(
     found = _entry(old) if dtype == old.dtype and old.flags.c_contiguous else None
     if found is not None:
         entry, backing = found
-        start = _start_row(old, backing)
+        if entry.last_view is not None and entry.last_view() is old:
+            start: int | None = entry.last_start
+        else:
+            start = _start_row(old, backing)
         if start is not None:
             end = start + len(old)
             if end == entry.filled and end + len(new) <= len(backing):
                 backing[end : end + len(new)] = new
                 entry.filled = end + len(new)
-                return backing[end + len(new) - keep : end + len(new)]
+                view = backing[end + len(new) - keep : end + len(new)]
+                entry.last_view, entry.last_start = weakref.ref(view), end + len(new) - keep
+                return view
     # Copy only the rows that survive the rollover, into a backing with room to grow.
     from_old = max(0, keep - len(new))
     backing = np.empty((max(2 * keep, _MIN_CAPACITY), *old.shape[1:]), dtype=dtype)
@@ -120,7 +129,9 @@ def append_rows(
     if from_old:
         backing[:from_old] = old[len(old) - from_old :]
     backing[from_old:keep] = new[len(new) - (keep - from_old) :]
-    return backing[:keep]
+    view = backing[:keep]
+    _BACKINGS[id(backing)].last_view = weakref.ref(view)
+    return view
 
 
 def owns(column: AnyArray, owner: Owner | None) -> bool:

@@ -4,7 +4,8 @@ Tornado's `WebSocketHandler.write_message` accepts only `str`/`bytes` and builds
 concatenating header and payload, so a 16 MB column would be copied twice before it reaches
 the socket. A server frame is unmasked and, with compression off, is just a 2-10 byte header
 followed by the payload: the header goes to the stream as small bytes and the payload as the
-memoryview it already is (Tornado's stream keeps large buffers by reference).
+memoryview it already is (Tornado's stream keeps large buffers by reference). Small payloads
+are copied next to their headers instead, so a typical message costs one send syscall.
 
 All frames of one message are written in one synchronous run, so two messages never
 interleave, and the stream sends them together.
@@ -48,18 +49,28 @@ def _as_bytes_view(payload: memoryview) -> memoryview | bytes:
         return payload.tobytes()
 
 
+#: Payloads up to this size are copied next to their header, so that a whole message usually
+#: leaves in one write (one send syscall: Tornado writes eagerly on every `write`); larger
+#: ones go by reference, uncopied.
+COALESCE_LIMIT: Final = 64 * 1024
+
+
 def write_frames(stream: IOStream, frames: Sequence[Frame]) -> int:
     """Queue `frames` on `stream`; returns the bytes queued. The caller checks the stream is open."""
     total = 0
+    pending = bytearray()
     for frame in frames:
         payload = memoryview(frame.payload)
         size = payload.nbytes
         header = frame_header(frame.binary, size)
-        if size <= 4096:
-            # Small frames: one write of header + payload (a copy of a few bytes is cheapest).
-            stream.write(header + payload.tobytes())
+        pending += header
+        if size <= COALESCE_LIMIT:
+            pending += _as_bytes_view(payload)
         else:
-            stream.write(header)
+            stream.write(bytes(pending))
+            pending.clear()
             stream.write(_as_bytes_view(payload))
         total += len(header) + size
+    if pending:
+        stream.write(bytes(pending))
     return total
