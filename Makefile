@@ -43,6 +43,7 @@ test: lint typecheck unit
 
 bench: $(BUNDLES)
 	$(BIN)/python benchmarks/serialize.py
+	$(BIN)/python benchmarks/serve.py
 
 clean:
 	rm -rf $(VENV) node_modules src/livedoc/static/js .pytest_cache .mypy_cache .ruff_cache

@@ -1,43 +1,54 @@
-"""Server benchmark: `livedoc serve` against `bokeh serve` (bokeh 3.9.2, the newest release), in
-one run, as separate processes on 127.0.0.1, driven by the same client code.
+"""Server benchmark: `livedoc serve` against the newest `bokeh serve`, in one run, as separate
+processes on 127.0.0.1, driven by the same client code.
+
+The peer is bokeh PEER_BOKEH (below) in its own venv, .bench/bokeh-<version>/ at the top of the
+checkout, built on the first run from the newest Python >= 3.12 that pyenv (or PATH) provides,
+because bokeh 3.10 needs 3.12 and livedoc's .venv is 3.11. If that cannot be built, the run says
+so and falls back to the bokeh in .venv (the test oracle); `--peer venv` asks for it directly.
 
 The app (benchmarks/serve_apps/*_app.py) is the same on both sides: one figure with a line over
 a 1,000-row ColumnDataSource, and one slider whose on_change replaces the 1,000 y values.
 
-Workloads (each side in turn, servers started fresh for each workload):
+Workloads (each side in turn, a fresh server process for each workload):
 
-  open        session open latency, one client at a time: page GET -> websocket -> ACK ->
-              PULL-DOC -> PULL-DOC-REPLY. Median and p99 in ms.
-  open50      sessions/s with 50 concurrent clients, each opening sessions one after another.
-  memory      server RSS growth per open session (100 sessions held open), in kB.
-  stream      every session streams 1,000-row float64 batches every 10 ms; 50 sessions, one
-              client each: rows/s delivered per client, and the server's CPU seconds per second.
-  fanout      the same stream to 50 connections of one session.
-  slider      round trip: client PATCH-DOC of the slider's value -> on_change replaces 1,000
-              values -> the PATCH-DOC back. Median and p99 in ms.
+  open     session open latency, one client at a time: page GET -> websocket -> ACK ->
+           PULL-DOC -> PULL-DOC-REPLY (ms).
+  open50   sessions/s with 50 concurrent clients, each opening sessions one after another;
+           one value per round of sessions.
+  memory   server RSS growth per open session while sessions are held open (kB), one value
+           per batch of sessions opened.
+  stream   every session streams 1,000-row float64 batches every 10 ms; 50 sessions with one
+           client each: rows/s delivered per client, and server CPU (cores, one value per second).
+  fanout   the same stream from one session to 50 connections of it.
+  slider   round trip: client PATCH-DOC of the slider's value -> on_change replaces 1,000
+           values -> the server's PATCH-DOC back (ms).
 
 The client is one asyncio program using livedoc.protocol to frame and parse messages (tested
 against bokeh's own encoder) and Tornado websockets, with TCP_NODELAY on its sockets so only the
 server's socket options show. Every loop is bounded in count and time; every server process is
-stopped by its PID.
+stopped by its PID, also on an error, Ctrl-C or SIGTERM. Server logs go to .bench/logs/.
 
     .venv/bin/python benchmarks/serve.py [--quick] [--workloads open,slider] [--json PATH]
+                                         [--peer newest|venv] [--peer-bokeh VERSION]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import glob
 import json
 import os
 import platform
 import re
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,22 +56,137 @@ from typing import TYPE_CHECKING, Any
 from tornado.httpclient import AsyncHTTPClient
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
-from livedoc.protocol import MessageAssembler, encode_message, patch_doc, pull_doc_req
-from livedoc.protocol.tokens import generate_session_id, generate_token
+from livedoc.protocol import Message, MessageAssembler, encode_message, patch_doc, pull_doc_req
+from livedoc.protocol.tokens import session_id_from_token
 
 if TYPE_CHECKING:
-    from livedoc.protocol.messages import Message
+    from types import FrameType
 
 HERE = Path(__file__).resolve().parent
+CHECKOUT = HERE.parent
+BENCH_DIR = CHECKOUT / ".bench"
+LOG_DIR = BENCH_DIR / "logs"
 VENV_BIN = Path(sys.executable).parent
 APPS = {
     "livedoc": HERE / "serve_apps" / "livedoc_app.py",
     "bokeh": HERE / "serve_apps" / "bokeh_app.py",
 }
+# The newest bokeh release when this was written (2026-11); `--peer-bokeh` picks another.
+PEER_BOKEH = "3.10.2"
+PEER_MIN_PYTHON = (3, 12)
 TICK = os.sysconf("SC_CLK_TCK")
+MAX_MESSAGES_PER_REPLY = 1000  # bounds the loops that wait for one reply among other messages
 
 
-# -- servers ------------------------------------------------------------------------------------
+# -- the peer -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Peer:
+    """Where `bokeh serve` comes from, and what the table says about it."""
+
+    bokeh: Path
+    version: str
+    python: str
+    note: str = ""
+
+
+def _run_checked(command: list[str], what: str) -> None:
+    print(f"    $ {' '.join(command)}", flush=True)
+    # pip's own progress goes straight to the terminal: a first run downloads ~30 MB.
+    result = subprocess.run(command, check=False, timeout=900)
+    if result.returncode != 0:
+        raise RuntimeError(f"{what} failed with exit status {result.returncode}")
+
+
+def _python_version(python: Path) -> tuple[int, ...]:
+    output = subprocess.run(
+        [str(python), "-c", "import sys; print(*sys.version_info[:3])"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    return tuple(int(part) for part in output.split())
+
+
+def _bokeh_version(python: Path) -> str | None:
+    result = subprocess.run(
+        [str(python), "-c", "import bokeh; print(bokeh.__version__)"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def find_peer_python() -> Path | None:
+    """A Python for the peer: the newest 3.12.x (the oldest Python bokeh 3.10 supports, the
+    release its wheels are most used on), else the newest later one; pyenv's, then PATH's."""
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [
+        Path(p) for p in glob.glob(str(pyenv_root / "versions" / "3.*" / "bin" / "python3"))
+    ]
+    for name in ("python3.14", "python3.13", "python3.12"):
+        found = shutil.which(name)
+        if found:
+            candidates.append(Path(found))
+    ranked: list[tuple[bool, tuple[int, ...], Path]] = []
+    for candidate in candidates:
+        try:
+            version = _python_version(candidate)
+        except (OSError, subprocess.SubprocessError, ValueError):
+            continue
+        if version >= PEER_MIN_PYTHON:
+            ranked.append((version[:2] == PEER_MIN_PYTHON, version, candidate))
+    return max(ranked)[2] if ranked else None
+
+
+def build_peer(version: str) -> Peer:
+    """The .bench venv with bokeh `version`, created (with progress output) when missing."""
+    base = find_peer_python()
+    if base is None:
+        raise RuntimeError("no Python >= 3.12 found (pyenv versions or PATH)")
+    tag = ".".join(str(part) for part in _python_version(base)[:2])
+    venv = BENCH_DIR / f"bokeh-{version}-py{tag}"
+    python = venv / "bin" / "python"
+    if python.exists() and _bokeh_version(python) == version:
+        return Peer(venv / "bin" / "bokeh", version, platform_of(python))
+    print(f"  building the peer venv {venv} from {base} (once) ...", flush=True)
+    if not python.exists():
+        _run_checked([str(base), "-m", "venv", str(venv)], "creating the peer venv")
+    _run_checked(
+        [str(python), "-m", "pip", "install", "--progress-bar", "on", f"bokeh=={version}"],
+        "installing bokeh into the peer venv",
+    )
+    installed = _bokeh_version(python)
+    if installed != version:
+        raise RuntimeError(f"the peer venv has bokeh {installed}, not {version}")
+    return Peer(venv / "bin" / "bokeh", version, platform_of(python))
+
+
+def platform_of(python: Path) -> str:
+    return "Python " + ".".join(str(part) for part in _python_version(python))
+
+
+def choose_peer(kind: str, version: str) -> Peer:
+    own = Peer(
+        VENV_BIN / "bokeh",
+        _bokeh_version(VENV_BIN / "python") or "?",
+        f"Python {platform.python_version()}",
+    )
+    if kind == "venv":
+        return own
+    try:
+        return build_peer(version)
+    except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+        print(f"  WARNING: cannot build bokeh {version}: {exc}; using .venv's bokeh", flush=True)
+        own.note = f"fallback: bokeh {version} could not be installed ({exc})"
+        return own
+
+
+# -- servers --------------------------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -71,35 +197,42 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """One `livedoc serve` or `bokeh serve` process for one workload."""
+    """One `livedoc serve` or `bokeh serve` process for one workload, stopped by its PID."""
 
-    def __init__(self, side: str, stream_ms: float = 0) -> None:
+    def __init__(self, side: str, peer: Peer, workload: str, stream_ms: float = 0) -> None:
         self.side = side
         self.port = free_port()
         app = APPS[side]
-        command = {
-            "livedoc": [str(VENV_BIN / "livedoc"), "serve", str(app), "--log-level", "warning"],
-            "bokeh": [str(VENV_BIN / "bokeh"), "serve", str(app), "--log-level", "warning"],
-        }[side] + ["--port", str(self.port)]
+        executable = VENV_BIN / "livedoc" if side == "livedoc" else peer.bokeh
+        command = [str(executable), "serve", str(app), "--log-level", "warning"]
+        command += ["--port", str(self.port), "--address", "127.0.0.1"]
         env = {**os.environ, "BENCH_STREAM_MS": str(stream_ms), "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(
-            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        self.log_path = LOG_DIR / f"{workload}-{side}.log"
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
         self.url = f"http://127.0.0.1:{self.port}/{app.stem}"
         self.ws_url = self.url.replace("http://", "ws://") + "/ws"
-        deadline = time.monotonic() + 60
+        try:
+            self._wait_listening(60)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_listening(self, within: float) -> None:
+        deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     return
             except OSError:
                 if self.process.poll() is not None:
+                    tail = self.log_path.read_text(errors="replace")[-2000:]
                     raise RuntimeError(
-                        f"{side} server exited with {self.process.returncode}"
+                        f"{self.side} server exited with {self.process.returncode}:\n{tail}"
                     ) from None
                 time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"{side} server did not listen within 60 s")
+        raise RuntimeError(f"{self.side} server did not listen within {within:.0f} s")
 
     def rss_kb(self) -> int:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -127,16 +260,16 @@ class ServerProcess:
 class Client:
     """One websocket connection speaking the Bokeh protocol."""
 
-    def __init__(self, connection: WebSocketClientConnection) -> None:
+    def __init__(self, connection: WebSocketClientConnection, token: str) -> None:
         self.connection = connection
+        self.token = token
         self.assembler = MessageAssembler()
 
     @classmethod
     async def open(cls, ws_url: str, token: str) -> Client:
         connection = await websocket_connect(ws_url, subprotocols=["bokeh", token])
-        stream = getattr(connection, "stream", None) or connection.protocol.stream  # type: ignore[union-attr]
-        stream.set_nodelay(True)
-        client = cls(connection)
+        connection.protocol.stream.set_nodelay(True)  # type: ignore[union-attr]
+        client = cls(connection, token)
         ack = await client.receive()
         if ack is None or ack.msgtype != "ACK":
             raise RuntimeError(f"expected ACK, got {ack}")
@@ -147,48 +280,64 @@ class Client:
             await self.connection.write_message(bytes(frame.payload), binary=frame.binary)
 
     async def receive(self, within: float = 30) -> Message | None:
-        while True:
+        for _ in range(16):  # a message is 2 frames plus one per buffer
             frame = await asyncio.wait_for(self.connection.read_message(), within)
             if frame is None:
                 return None
             message = self.assembler.receive(frame)
             if message is not None:
                 return message
+        raise RuntimeError("a message longer than 16 frames")
+
+    async def reply_to(self, request: Message) -> Message:
+        for _ in range(MAX_MESSAGES_PER_REPLY):
+            reply = await self.receive()
+            if reply is None:
+                raise RuntimeError(
+                    f"connection closed while waiting for the {request.msgtype} reply"
+                )
+            if reply.reqid == request.msgid:
+                return reply
+        raise RuntimeError(
+            f"no reply to {request.msgtype} within {MAX_MESSAGES_PER_REPLY} messages"
+        )
 
     async def pull(self) -> dict[str, Any]:
         request = pull_doc_req()
         await self.send(request)
-        while True:
-            reply = await self.receive()
-            if reply is None:
-                raise RuntimeError("connection closed during PULL-DOC")
-            if reply.reqid == request.msgid:
-                doc: dict[str, Any] = reply.content["doc"]
-                return doc
+        doc: dict[str, Any] = (await self.reply_to(request)).content["doc"]
+        return doc
 
     def close(self) -> None:
         self.connection.close()
 
 
+TOKEN_PATTERNS = (
+    re.compile(rb'"token":\s*"([^"]+)"'),
+    re.compile(rb"token&quot;:\s*&quot;([^&]+)&"),
+)
+
+
 async def page_token(http: AsyncHTTPClient, url: str) -> str:
+    """The session token a browser would take from the app page at `url`."""
     response = await http.fetch(url)
-    match = re.search(rb'"token":\s*"([^"]+)"', response.body) or re.search(
-        rb"token&quot;:\s*&quot;([^&]+)&", response.body
-    )
-    if match is None:
-        raise RuntimeError(f"no session token in the page of {url}")
-    return match.group(1).decode()
+    for pattern in TOKEN_PATTERNS:
+        match = pattern.search(response.body)
+        if match:
+            return match.group(1).decode()
+    raise RuntimeError(f"no session token in the page of {url}")
 
 
 async def open_session(
-    http: AsyncHTTPClient, server: ServerProcess
+    http: AsyncHTTPClient, server: ServerProcess, session_id: str | None = None
 ) -> tuple[Client, dict[str, Any]]:
-    token = await page_token(http, server.url)
-    client = await Client.open(server.ws_url, token)
+    """A browser's way in: the page, then its websocket, ACK and PULL-DOC."""
+    url = server.url if session_id is None else f"{server.url}?bokeh-session-id={session_id}"
+    client = await Client.open(server.ws_url, await page_token(http, url))
     return client, await client.pull()
 
 
-# -- workloads ------------------------------------------------------------------------------------
+# -- statistics -----------------------------------------------------------------------------------
 
 
 @dataclass
@@ -200,16 +349,24 @@ class Result:
     values: dict[str, list[float]] = field(default_factory=dict)
 
 
+def percentile(ordered: list[float], fraction: float) -> float:
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
 def summary(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
-    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
     return {
         "median": statistics.median(ordered),
-        "p99": p99,
+        "p99": percentile(ordered, 0.99),
+        "p25": percentile(ordered, 0.25),
+        "p75": percentile(ordered, 0.75),
         "min": ordered[0],
         "max": ordered[-1],
         "n": len(ordered),
     }
+
+
+# -- workloads ------------------------------------------------------------------------------------
 
 
 async def workload_open(server: ServerProcess, count: int) -> list[float]:
@@ -224,55 +381,44 @@ async def workload_open(server: ServerProcess, count: int) -> list[float]:
     return times
 
 
-async def workload_open50(server: ServerProcess, total: int) -> list[float]:
+async def workload_open50(server: ServerProcess, rounds: int, per_round: int) -> list[float]:
     http = AsyncHTTPClient(force_instance=True, max_clients=64)
-    opened = 0
+    rates = []
+    for _ in range(rounds):
+        remaining = per_round
 
-    async def worker() -> None:
-        nonlocal opened
-        while opened < total:
-            opened += 1
-            client, _ = await open_session(http, server)
-            client.close()
+        async def worker() -> None:
+            nonlocal remaining
+            while remaining > 0:
+                remaining -= 1
+                client, _ = await open_session(http, server)
+                client.close()
 
-    started = time.perf_counter()
-    await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(50))), 300)
-    elapsed = time.perf_counter() - started
+        started = time.perf_counter()
+        await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(50))), 300)
+        rates.append(per_round / (time.perf_counter() - started))
     http.close()
-    return [opened / elapsed]
+    return rates
 
 
-async def workload_memory(server: ServerProcess, count: int) -> list[float]:
+async def workload_memory(server: ServerProcess, batches: int, per_batch: int) -> list[float]:
     http = AsyncHTTPClient(force_instance=True)
     warm, _ = await open_session(http, server)  # first-session costs (imports, caches) excluded
+    clients = [warm]
     await asyncio.sleep(0.5)
+    growth = []
     before = server.rss_kb()
-    clients = [(await open_session(http, server))[0] for _ in range(count)]
-    await asyncio.sleep(0.5)
-    after = server.rss_kb()
-    for client in [warm, *clients]:
+    for _ in range(batches):
+        for _ in range(per_batch):
+            clients.append((await open_session(http, server))[0])
+        await asyncio.sleep(0.3)  # let the server finish the last session's work
+        after = server.rss_kb()
+        growth.append((after - before) / per_batch)
+        before = after
+    for client in clients:
         client.close()
     http.close()
-    return [(after - before) / count]
-
-
-async def count_rows(client: Client, until: float) -> int:
-    rows = 0
-    while time.monotonic() < until:
-        try:
-            message = await client.receive(within=max(0.01, until - time.monotonic()))
-        except TimeoutError:
-            break
-        if message is None:
-            break
-        for event in message.content.get("events", []):
-            if event.get("kind") == "ColumnsStreamed":
-                data = event["data"]
-                column = (
-                    data["entries"][0][1] if isinstance(data, dict) and "entries" in data else None
-                )
-                rows += _column_length(column)
-    return rows
+    return growth
 
 
 def _column_length(column: Any) -> int:
@@ -284,30 +430,63 @@ def _column_length(column: Any) -> int:
     return 0
 
 
+def streamed_rows(message: Message) -> int:
+    rows = 0
+    for event in message.content.get("events", []):
+        if event.get("kind") == "ColumnsStreamed":
+            data = event["data"]
+            if isinstance(data, dict) and data.get("entries"):
+                rows += _column_length(data["entries"][0][1])
+    return rows
+
+
+async def count_rows(client: Client, until: float) -> int:
+    rows = 0
+    while time.monotonic() < until:
+        try:
+            message = await client.receive(within=max(0.01, until - time.monotonic()))
+        except TimeoutError:
+            break
+        if message is None:
+            break
+        rows += streamed_rows(message)
+    return rows
+
+
+async def sample_cpu(server: ServerProcess, until: float) -> list[float]:
+    """Server CPU in cores, one value per second of the window."""
+    samples = []
+    last_cpu, last_time = server.cpu_seconds(), time.monotonic()
+    while last_time + 1 <= until:
+        await asyncio.sleep(1)
+        cpu, now = server.cpu_seconds(), time.monotonic()
+        samples.append((cpu - last_cpu) / (now - last_time))
+        last_cpu, last_time = cpu, now
+    return samples
+
+
 async def workload_stream(
-    server: ServerProcess, sessions: int, seconds: float, shared: bool
+    server: ServerProcess, clients_count: int, seconds: float, shared: bool
 ) -> tuple[list[float], list[float]]:
     http = AsyncHTTPClient(force_instance=True, max_clients=64)
-    clients = []
-    if shared:
-        session_id = generate_session_id()
-        for _ in range(sessions):
-            client = await Client.open(server.ws_url, generate_token(session_id))
-            await client.pull()
-            clients.append(client)
-    else:
-        for _ in range(sessions):
-            clients.append((await open_session(http, server))[0])
+    first, _ = await open_session(http, server)
+    clients = [first]
+    # With `shared`, every further connection joins the first one's session as a browser tab
+    # does through the page URL; otherwise each gets its own session.
+    shared_id = session_id_from_token(first.token) if shared else None
+    for _ in range(clients_count - 1):
+        clients.append((await open_session(http, server, shared_id))[0])
     await asyncio.sleep(0.5)  # every stream running
-    cpu_before, started = server.cpu_seconds(), time.monotonic()
+    started = time.monotonic()
     until = started + seconds
+    cpu_task = asyncio.ensure_future(sample_cpu(server, until))
     rows = await asyncio.gather(*(count_rows(client, until) for client in clients))
     elapsed = time.monotonic() - started
-    cpu = (server.cpu_seconds() - cpu_before) / elapsed
+    cpu = await cpu_task
     for client in clients:
         client.close()
     http.close()
-    return [r / elapsed for r in rows], [cpu]
+    return [r / elapsed for r in rows], cpu
 
 
 async def workload_slider(server: ServerProcess, count: int) -> list[float]:
@@ -316,116 +495,146 @@ async def workload_slider(server: ServerProcess, count: int) -> list[float]:
     [slider] = [root for root in doc["roots"] if root["name"] == "Slider"]
     times = []
     for index in range(count):
-        value = 2 + index % 90
         event = {
             "kind": "ModelChanged",
             "model": {"id": slider["id"]},
             "attr": "value",
-            "new": value,
+            "new": 2 + index % 90,  # never the current value, so on_change always runs
         }
         started = time.perf_counter()
         await client.send(patch_doc([event], {}))
-        while True:  # the server's PATCH-DOC with the new column (the OK may come first)
+        for _ in range(MAX_MESSAGES_PER_REPLY):  # the OK may come first
             message = await client.receive()
             if message is None:
                 raise RuntimeError("connection closed during the slider round trip")
             if message.msgtype == "PATCH-DOC":
                 break
+        else:
+            raise RuntimeError("no PATCH-DOC back from the slider change")
         times.append((time.perf_counter() - started) * 1000)
     client.close()
     http.close()
     return times
 
 
-# -- the run ------------------------------------------------------------------------------------
+# -- the run --------------------------------------------------------------------------------------
 
 
-def run_workload(name: str, side: str, quick: bool) -> list[Result]:
-    scale = 0.2 if quick else 1.0
-    stream_ms = 10.0 if name in ("stream", "fanout") else 0.0
-    server = ServerProcess(side, stream_ms=stream_ms)
+@dataclass(frozen=True)
+class Goal:
+    better: str  # "lower": ratio <= bound; "higher": ratio >= bound
+    bound: float
+
+    def met(self, ratio: float) -> bool:
+        return ratio <= self.bound if self.better == "lower" else ratio >= self.bound
+
+    def __str__(self) -> str:
+        return f"{'<=' if self.better == 'lower' else '>='} {self.bound:g}"
+
+
+# Issue 3's goals, as ratios livedoc / bokeh of the medians.
+GOALS = {
+    ("open", "session open latency"): Goal("lower", 0.3),
+    ("open50", "sessions/s, 50 concurrent clients"): Goal("higher", 3),
+    ("memory", "RSS per open session"): Goal("lower", 0.5),
+    ("stream", "rows/s per client, 50 sessions"): Goal("higher", 3),
+    ("fanout", "rows/s per client, 50 connections of 1 session"): Goal("higher", 1),
+    ("fanout", "server CPU, 50 connections of 1 session"): Goal("lower", 0.5),
+    ("slider", "slider round trip"): Goal("lower", 0.1),
+}
+
+Workload = Callable[[ServerProcess, bool], Coroutine[Any, Any, list[Result]]]
+
+
+async def run_open(server: ServerProcess, quick: bool) -> list[Result]:
+    values = await workload_open(server, 20 if quick else 110)
+    return [Result("open", "session open latency", "ms", "lower", {server.side: values})]
+
+
+async def run_open50(server: ServerProcess, quick: bool) -> list[Result]:
+    values = await workload_open50(server, rounds=2 if quick else 5, per_round=50 if quick else 100)
+    metric = "sessions/s, 50 concurrent clients"
+    return [Result("open50", metric, "1/s", "higher", {server.side: values})]
+
+
+async def run_memory(server: ServerProcess, quick: bool) -> list[Result]:
+    values = await workload_memory(server, batches=2 if quick else 4, per_batch=15 if quick else 50)
+    return [Result("memory", "RSS per open session", "kB", "lower", {server.side: values})]
+
+
+async def _run_stream(server: ServerProcess, quick: bool, shared: bool) -> list[Result]:
+    rates, cpu = await workload_stream(server, 50, 3.0 if quick else 10.0, shared)
+    name, label = ("fanout", "50 connections of 1 session") if shared else ("stream", "50 sessions")
+    return [
+        Result(name, f"rows/s per client, {label}", "rows/s", "higher", {server.side: rates}),
+        Result(name, f"server CPU, {label}", "cores", "lower", {server.side: cpu}),
+    ]
+
+
+async def run_stream(server: ServerProcess, quick: bool) -> list[Result]:
+    return await _run_stream(server, quick, shared=False)
+
+
+async def run_fanout(server: ServerProcess, quick: bool) -> list[Result]:
+    return await _run_stream(server, quick, shared=True)
+
+
+async def run_slider(server: ServerProcess, quick: bool) -> list[Result]:
+    values = await workload_slider(server, 30 if quick else 220)
+    return [Result("slider", "slider round trip", "ms", "lower", {server.side: values})]
+
+
+WORKLOADS: dict[str, Workload] = {
+    "open": run_open,
+    "open50": run_open50,
+    "memory": run_memory,
+    "stream": run_stream,
+    "fanout": run_fanout,
+    "slider": run_slider,
+}
+STREAMING = {"stream", "fanout"}
+
+
+def run_workload(name: str, side: str, peer: Peer, quick: bool) -> list[Result]:
+    stream_ms = 10.0 if name in STREAMING else 0.0
+    server = ServerProcess(side, peer, name, stream_ms=stream_ms)
     try:
         loop = asyncio.new_event_loop()
         try:
-            if name == "open":
-                values = loop.run_until_complete(workload_open(server, int(100 * scale) + 10))
-                return [Result("open", "session open latency", "ms", "lower", {side: values})]
-            if name == "open50":
-                values = loop.run_until_complete(workload_open50(server, int(500 * scale) + 50))
-                return [
-                    Result("open50", "sessions/s, 50 concurrent", "1/s", "higher", {side: values})
-                ]
-            if name == "memory":
-                values = loop.run_until_complete(workload_memory(server, int(100 * scale) + 10))
-                return [Result("memory", "RSS per open session", "kB", "lower", {side: values})]
-            if name in ("stream", "fanout"):
-                rates, cpu = loop.run_until_complete(
-                    workload_stream(server, 50, 3.0 if quick else 10.0, shared=name == "fanout")
-                )
-                label = "50 sessions" if name == "stream" else "50 connections, 1 session"
-                return [
-                    Result(name, f"rows/s per client, {label}", "rows/s", "higher", {side: rates}),
-                    Result(name, f"server CPU, {label}", "cores", "lower", {side: cpu}),
-                ]
-            if name == "slider":
-                values = loop.run_until_complete(workload_slider(server, int(200 * scale) + 20))
-                return [Result("slider", "slider round trip", "ms", "lower", {side: values})]
-            raise ValueError(f"unknown workload {name!r}")
+            return loop.run_until_complete(WORKLOADS[name](server, quick))
         finally:
             loop.close()
     finally:
         server.stop()
 
 
-WORKLOADS = ["open", "open50", "memory", "stream", "fanout", "slider"]
+def fmt(value: float) -> str:
+    if value >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--quick", action="store_true", help="a short smoke run (about a minute)")
-    parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated subset")
-    parser.add_argument("--json", type=Path, help="write the raw results here")
-    options = parser.parse_args()
-    import bokeh
-
-    print(
-        f"livedoc vs bokeh {bokeh.__version__} serve; Python {platform.python_version()}; "
-        f"{os.cpu_count()} CPUs; {'quick' if options.quick else 'full'} run",
-        flush=True,
-    )
-    merged: dict[tuple[str, str], Result] = {}
-    for name in options.workloads.split(","):
-        for side in ("livedoc", "bokeh"):
-            print(f"  {name}: {side} ...", flush=True)
-            for result in run_workload(name, side, options.quick):
-                key = (result.workload, result.metric)
-                if key in merged:
-                    merged[key].values.update(result.values)
-                else:
-                    merged[key] = result
+def table(results: list[Result], peer: Peer) -> tuple[str, list[dict[str, Any]]]:
+    """A Markdown table (a row per side, the ratio and goal on livedoc's) and the raw rows."""
+    lines = [
+        "| workload | metric | side | median | p99 | IQR (p25 - p75) | min - max | n "
+        "| livedoc / bokeh | goal |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
     rows = []
-    header = f"{'workload':<8} {'metric':<40} {'livedoc':>14} {'bokeh':>14} {'ratio':>7}  goal"
-    print("\n" + header + "\n" + "-" * len(header))
-    goals = {
-        ("open", "lower"): "<= 0.3",
-        ("open50", "higher"): ">= 3",
-        ("memory", "lower"): "<= 0.5",
-        ("stream", "higher"): ">= 3",
-        ("fanout", "higher"): ">= 1",
-        ("fanout", "lower"): "<= 0.5",
-        ("slider", "lower"): "<= 0.1",
-    }
-    for result in merged.values():
+    for result in results:
         ours, theirs = summary(result.values["livedoc"]), summary(result.values["bokeh"])
         ratio = ours["median"] / theirs["median"] if theirs["median"] else float("inf")
-        goal = goals.get((result.workload, result.better), "")
-        spread = f"(p99 {ours['p99']:.3g} / {theirs['p99']:.3g})" if ours["n"] > 1 else ""
-        print(
-            f"{result.workload:<8} {result.metric + ' ' + result.unit:<40} "
-            f"{ours['median']:>14.4g} {theirs['median']:>14.4g} {ratio:>7.3f}  {goal} {spread}"
-        )
+        goal = GOALS.get((result.workload, result.metric))
+        verdict = f"{goal} {'met' if goal.met(ratio) else 'NOT met'}" if goal else ""
+        for side, stats in (("livedoc", ours), (f"bokeh {peer.version}", theirs)):
+            first = side == "livedoc"
+            lines.append(
+                f"| {result.workload if first else ''} | {result.metric + ' (' + result.unit + ')' if first else ''} "
+                f"| {side} | {fmt(stats['median'])} | {fmt(stats['p99'])} "
+                f"| {fmt(stats['p25'])} - {fmt(stats['p75'])} | {fmt(stats['min'])} - {fmt(stats['max'])} "
+                f"| {stats['n']} | {f'**{ratio:.3g}**' if first else ''} | {verdict if first else ''} |"
+            )
         rows.append(
             {
                 "workload": result.workload,
@@ -434,11 +643,66 @@ def main() -> int:
                 "livedoc": ours,
                 "bokeh": theirs,
                 "ratio": ratio,
-                "goal": goal,
+                "goal": str(goal) if goal else None,
+                "met": goal.met(ratio) if goal else None,
+                "raw": result.values,
             }
         )
+    return "\n".join(lines), rows
+
+
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # Unwinds through the `finally` blocks that stop the servers by their PIDs.
+    raise SystemExit(128 + signum)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (under a minute)")
+    parser.add_argument(
+        "--workloads", default=",".join(WORKLOADS), help="comma-separated subset of: %(default)s"
+    )
+    parser.add_argument(
+        "--peer",
+        choices=("newest", "venv"),
+        default="newest",
+        help="newest: bokeh --peer-bokeh in .bench/ (built on first use); venv: .venv's bokeh",
+    )
+    parser.add_argument("--peer-bokeh", default=PEER_BOKEH, help="bokeh version for --peer newest")
+    parser.add_argument("--json", type=Path, help="write the summaries and raw values here")
+    options = parser.parse_args()
+    names = [name.strip() for name in options.workloads.split(",") if name.strip()]
+    unknown = [name for name in names if name not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workloads {unknown}; choose from {list(WORKLOADS)}")
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+
+    peer = choose_peer(options.peer, options.peer_bokeh)
+    print(
+        f"livedoc (Python {platform.python_version()}) vs bokeh {peer.version} serve "
+        f"({peer.python}); {os.cpu_count()} CPUs; {'quick' if options.quick else 'full'} run"
+        + (f"\n  NOTE: {peer.note}" if peer.note else ""),
+        flush=True,
+    )
+    merged: dict[tuple[str, str], Result] = {}
+    started = time.monotonic()
+    for name in names:
+        for side in ("livedoc", "bokeh"):
+            print(f"  {name}: {side} ...", flush=True)
+            for result in run_workload(name, side, peer, options.quick):
+                key = (result.workload, result.metric)
+                if key in merged:
+                    merged[key].values.update(result.values)
+                else:
+                    merged[key] = result
+    text, rows = table(list(merged.values()), peer)
+    print(f"\n{text}\n\n({time.monotonic() - started:.0f} s)")
     if options.json:
-        options.json.write_text(json.dumps(rows, indent=1))
+        options.json.write_text(
+            json.dumps({"peer": peer.__dict__ | {"bokeh": str(peer.bokeh)}, "rows": rows}, indent=1)
+        )
     return 0
 
 
