@@ -467,3 +467,16 @@ def test_typed_livedoc_decodes_bokeh_plots_and_widgets_into_catalog_models() -> 
     assert figure_model.title.text == "typed"
     assert figure_model.renderers[0].glyph.line_width == 3
     assert (slider.model_type, slider.value, slider.end) == ("Slider", 2, 5)
+
+
+def test_typed_livedoc_decodes_bokehs_rich_document_except_the_apps_own_data_model() -> None:
+    """Plots of many glyph kinds, tools, widgets, a DataTable, tabs, JS callbacks: every model
+    bokeh 3.9.2 sends is in livedoc's generated catalog (only the app's DataModel is not)."""
+    doc = bokeh_rich_doc()
+    for root in list(doc.roots):
+        if isinstance(root, params_class()):
+            doc.remove_root(root)
+    livedoc_doc = to_livedoc(bokeh_doc_wire(doc), generic=False)
+    types = {model.model_type for model in livedoc_doc.models.values()}
+    assert {"DataTable", "TableColumn", "HoverTool", "Tabs", "Figure"} <= types
+    assert not any(isinstance(model, GenericModel) for model in livedoc_doc.models.values())

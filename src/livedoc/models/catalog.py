@@ -762,6 +762,14 @@ class AutocompleteInput(TextInput):
     search_strategy: Property[str] = Property(k.Enum("starts_with", "includes"), "starts_with")
 
 
+class RowAggregator(Model, abstract=True):
+    field_: Property[str] = Property(k.String(), "")
+
+
+class AvgAggregator(RowAggregator):
+    pass
+
+
 class GuideRenderer(Renderer):
     level: Property[Any] = Property(
         k.Enum("image", "underlay", "glyph", "guide", "annotation", "overlay"), "guide"
@@ -1536,6 +1544,14 @@ class Block(LRTB):
 
 class BooleanFilter(Filter):
     booleans: Property[Any] = Property(k.Nullable(k.AnyKind()), None)
+
+
+class CellFormatter(Model):
+    pass
+
+
+class BooleanFormatter(CellFormatter):
+    icon: Property[str] = Property(k.String(), "check")
 
 
 class BoxAnnotation(Annotation):
@@ -2321,6 +2337,10 @@ class CategoricalSlider(AbstractSlider):
     categories: Property[list[str] | None] = Property(k.List(k.String()), None)
 
 
+class CellEditor(Model):
+    pass
+
+
 class CenterRotatable(XYGlyph, abstract=True):
     line_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -2366,6 +2386,10 @@ class ToggleButtonGroup(OrientedControl, abstract=True):
 
 class CheckboxButtonGroup(ToggleButtonGroup):
     active: Property[list[int]] = Property(k.List(k.Int()), factory=list)
+
+
+class CheckboxEditor(CellEditor):
+    pass
 
 
 class ToggleInputGroup(Control, abstract=True):
@@ -2694,6 +2718,67 @@ class CustomJSTransform(Transform):
 class CustomLabelingPolicy(LabelingPolicy):
     args: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
     code: Property[str] = Property(k.String(), "")
+
+
+class TableWidget(Widget):
+    source: Property[ColumnDataSource] = Property(
+        k.Instance("ColumnDataSource"), factory=ColumnDataSource
+    )
+    view: Property[CDSView] = Property(k.Instance("CDSView"), factory=CDSView)
+
+
+class DataTable(TableWidget):
+    width: Property[Any] = Property(k.Nullable(k.Float()), 600)
+    height: Property[Any] = Property(k.Nullable(k.Float()), 400)
+    autosize_mode: Property[str] = Property(
+        k.Enum("fit_columns", "fit_viewport", "none", "force_fit"), "force_fit"
+    )
+    auto_edit: Property[bool] = Property(k.Bool(), False)
+    columns: Property[list[TableColumn]] = Property(k.List(k.Instance("TableColumn")), factory=list)
+    fit_columns: Property[bool | None] = Property(k.Nullable(k.Bool()), None)
+    frozen_columns: Property[int | None] = Property(k.Nullable(k.Int()), None)
+    frozen_rows: Property[int | None] = Property(k.Nullable(k.Int()), None)
+    sortable: Property[bool] = Property(k.Bool(), True)
+    reorderable: Property[bool] = Property(k.Bool(), True)
+    editable: Property[bool] = Property(k.Bool(), False)
+    selectable: Property[bool | str] = Property(k.Either(k.Bool(), k.Enum("checkbox")), True)
+    index_position: Property[int | None] = Property(k.Nullable(k.Int()), 0)
+    index_header: Property[str] = Property(k.String(), "#")
+    index_width: Property[int] = Property(k.Int(), 40)
+    scroll_to_selection: Property[bool] = Property(k.Bool(), True)
+    header_row: Property[bool] = Property(k.Bool(), True)
+    row_height: Property[int] = Property(k.Int(), 25)
+    multi_selectable: Property[bool] = Property(k.Bool(), True)
+
+
+class DataCube(DataTable):
+    grouping: Property[list[GroupingInfo]] = Property(
+        k.List(k.Instance("GroupingInfo")), factory=list
+    )
+    target: Property[ColumnDataSource | None] = Property(k.Instance("ColumnDataSource"), None)
+
+
+class DateEditor(CellEditor):
+    pass
+
+
+class StringFormatter(CellFormatter):
+    font_style: Property[Any] = Property(
+        k.Spec(k.String(), strings_are_fields=False), Value("normal")
+    )
+    text_align: Property[Any] = Property(
+        k.Spec(k.String(), strings_are_fields=False), Value("left")
+    )
+    text_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value(None))
+    background_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value(None))
+    nan_format: Property[str] = Property(k.String(), "NaN")
+    null_format: Property[str] = Property(k.String(), "(null)")
+
+
+class DateFormatter(StringFormatter):
+    nan_format: Property[Any] = Property(k.String(), "-")
+    null_format: Property[Any] = Property(k.String(), "-")
+    format: Property[str] = Property(k.String(), "ISO-8601")
 
 
 class DatePicker(BaseDatePicker):
@@ -3619,6 +3704,14 @@ class GroupFilter(Filter):
     group: Property[Any] = Property(k.AnyKind(), None)
 
 
+class GroupingInfo(Model):
+    getter: Property[str] = Property(k.String(), "")
+    aggregators: Property[list[RowAggregator]] = Property(
+        k.List(k.Instance("RowAggregator")), factory=list
+    )
+    collapsed: Property[bool] = Property(k.Bool(), False)
+
+
 class HArea(Area):
     x1: Property[Any] = Property(k.Spec(_COORDINATE), Field("x1"))
     x2: Property[Any] = Property(k.Spec(_COORDINATE), Field("x2"))
@@ -3902,6 +3995,10 @@ class HTMLLabelSet(DataAnnotation):
     y_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
 
 
+class HTMLTemplateFormatter(CellFormatter):
+    template: Property[str] = Property(k.String(), "<%= value %>")
+
+
 class HTMLTitle(TextAnnotation):
     text_font_size: Property[Any] = Property(k.String(), "13px")
     text_font_style: Property[Any] = Property(
@@ -4160,6 +4257,10 @@ class Indexed(Coordinate):
 
 class Indicator(Widget, abstract=True):
     pass
+
+
+class IntEditor(CellEditor):
+    step: Property[int] = Property(k.Int(), 1)
 
 
 class Interpolator(Transform):
@@ -4803,6 +4904,10 @@ class MathMLGlyph(MathTextGlyph):
     pass
 
 
+class MaxAggregator(RowAggregator):
+    pass
+
+
 class ScalarExpression(Model):
     pass
 
@@ -4845,6 +4950,10 @@ class Metric(Dimensional):
 class MetricLength(Metric):
     exclude: Property[Any] = Property(k.List(k.String()), factory=lambda: ["dm", "hm"])
     base_unit: Property[Any] = Property(k.String(), "m")
+
+
+class MinAggregator(RowAggregator):
+    pass
 
 
 class Minimum(ScalarExpression):
@@ -4974,6 +5083,20 @@ class NormalHead(ArrowHead):
     hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
     hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
+
+
+class NumberEditor(CellEditor):
+    step: Property[float] = Property(k.Float(), 0.01)
+
+
+class NumberFormatter(StringFormatter):
+    nan_format: Property[Any] = Property(k.String(), "-")
+    null_format: Property[Any] = Property(k.String(), "-")
+    format: Property[str] = Property(k.String(), "0,0")
+    language: Property[str] = Property(k.String(), "en")
+    rounding: Property[str] = Property(
+        k.Enum("round", "nearest", "floor", "rounddown", "ceil", "roundup"), "round"
+    )
 
 
 class NumeralTickFormatter(TickFormatter):
@@ -5113,6 +5236,10 @@ class Patches(Glyph):
     hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
     hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
+
+
+class PercentEditor(CellEditor):
+    pass
 
 
 class PlainText(BaseText):
@@ -5651,6 +5778,14 @@ class Scatter(Marker):
     defs: Property[Any] = Property(k.AnyKind(), factory=dict)
 
 
+class ScientificFormatter(StringFormatter):
+    nan_format: Property[Any] = Property(k.String(), "-")
+    null_format: Property[Any] = Property(k.String(), "-")
+    precision: Property[float] = Property(k.Float(), 10)
+    power_limit_high: Property[float] = Property(k.Float(), 5)
+    power_limit_low: Property[float] = Property(k.Float(), -3)
+
+
 class ScrollBox(LayoutDOM):
     child: Property[UIElement | None] = Property(k.Instance("UIElement"), None)
     horizontal_scrollbar: Property[str] = Property(k.Enum("auto", "visible", "hidden"), "auto")
@@ -5684,6 +5819,10 @@ class Select(InputWidget):
             factory=list,
         )
     )
+
+
+class SelectEditor(CellEditor):
+    options: Property[list[str]] = Property(k.List(k.String()), factory=list)
 
 
 class ServerSentDataSource(WebDataSource):
@@ -5937,6 +6076,10 @@ class Step(XYGlyph):
 
 class StepInterpolator(Interpolator):
     mode: Property[str] = Property(k.Enum("after", "before", "center"), "after")
+
+
+class StringEditor(CellEditor):
+    completions: Property[list[str]] = Property(k.List(k.String()), factory=list)
 
 
 class Styles(Model):
@@ -6255,6 +6398,10 @@ class Styles(Model):
     z_index: Property[str | None] = Property(k.Nullable(k.String()), None)
 
 
+class SumAggregator(RowAggregator):
+    pass
+
+
 class Switch(ToggleInput):
     on_icon: Property[str | None] = Property(
         k.Nullable(
@@ -6442,6 +6589,20 @@ class TabPanel(Model):
     disabled: Property[bool] = Property(k.Bool(), False)
 
 
+class TableColumn(Model):
+    field: Property[str | None] = Property(k.String(), None)
+    title: Property[str | None] = Property(k.Nullable(k.String()), None)
+    width: Property[float] = Property(k.Float(), 300)
+    formatter: Property[CellFormatter] = Property(
+        k.Instance("CellFormatter"), factory=StringFormatter
+    )
+    editor: Property[CellEditor] = Property(k.Instance("CellEditor"), factory=StringEditor)
+    sortable: Property[bool] = Property(k.Bool(), True)
+    default_sort: Property[str] = Property(k.Enum("ascending", "descending"), "ascending")
+    visible: Property[bool] = Property(k.Bool(), True)
+    sorter: Property[Comparison | None] = Property(k.Nullable(k.Instance("Comparison")), None)
+
+
 class TablerIcon(Icon):
     icon_name: Property[str | None] = Property(k.String(), None)
 
@@ -6501,6 +6662,10 @@ class TextAreaInput(TextLikeInput):
     rows: Property[int] = Property(k.Int(), 2)
 
 
+class TextEditor(CellEditor):
+    pass
+
+
 class WMTSTileSource(MercatorTileSource):
     pass
 
@@ -6510,6 +6675,10 @@ class TileRenderer(Renderer):
     smoothing: Property[bool] = Property(k.Bool(), True)
     tile_source: Property[TileSource] = Property(k.Instance("TileSource"), factory=WMTSTileSource)
     render_parents: Property[bool] = Property(k.Bool(), True)
+
+
+class TimeEditor(CellEditor):
+    pass
 
 
 class TimePicker(PickerBase):
@@ -7020,6 +7189,7 @@ __all__ = [
     "ArrowHead",
     "Ascii",
     "AutocompleteInput",
+    "AvgAggregator",
     "Axis",
     "BBoxTileSource",
     "Band",
@@ -7036,6 +7206,7 @@ __all__ = [
     "BinnedTicker",
     "Block",
     "BooleanFilter",
+    "BooleanFormatter",
     "BoxAnnotation",
     "BoxEditTool",
     "BoxInteractionHandles",
@@ -7062,10 +7233,13 @@ __all__ = [
     "CategoricalSlider",
     "CategoricalTickFormatter",
     "CategoricalTicker",
+    "CellEditor",
+    "CellFormatter",
     "CenterRotatable",
     "CheckableItem",
     "Checkbox",
     "CheckboxButtonGroup",
+    "CheckboxEditor",
     "CheckboxGroup",
     "Circle",
     "ClickButton",
@@ -7111,9 +7285,13 @@ __all__ = [
     "DOMSpan",
     "DOMText",
     "DataAnnotation",
+    "DataCube",
     "DataRange",
     "DataRange1d",
     "DataRenderer",
+    "DataTable",
+    "DateEditor",
+    "DateFormatter",
     "DatePicker",
     "DateRangePicker",
     "DateRangeSlider",
@@ -7171,6 +7349,7 @@ __all__ = [
     "GroupByModels",
     "GroupByName",
     "GroupFilter",
+    "GroupingInfo",
     "GuideRenderer",
     "HArea",
     "HAreaStep",
@@ -7180,6 +7359,7 @@ __all__ = [
     "HStrip",
     "HTMLLabel",
     "HTMLLabelSet",
+    "HTMLTemplateFormatter",
     "HTMLTitle",
     "HelpButton",
     "HelpTool",
@@ -7201,6 +7381,7 @@ __all__ = [
     "InlineStyleSheet",
     "InputWidget",
     "InspectTool",
+    "IntEditor",
     "Interpolator",
     "IntersectionFilter",
     "InversionFilter",
@@ -7236,6 +7417,7 @@ __all__ = [
     "MathMLGlyph",
     "MathText",
     "MathTextGlyph",
+    "MaxAggregator",
     "Maximum",
     "Menu",
     "MenuItem",
@@ -7245,6 +7427,7 @@ __all__ = [
     "MercatorTileSource",
     "Metric",
     "MetricLength",
+    "MinAggregator",
     "Minimum",
     "MonthsTicker",
     "MultiChoice",
@@ -7262,6 +7445,8 @@ __all__ = [
     "NodesAndLinkedEdges",
     "NodesOnly",
     "NormalHead",
+    "NumberEditor",
+    "NumberFormatter",
     "NumeralTickFormatter",
     "NumericInput",
     "NumericalRange",
@@ -7281,6 +7466,7 @@ __all__ = [
     "PasswordInput",
     "Patch",
     "Patches",
+    "PercentEditor",
     "PickerBase",
     "Placeholder",
     "PlainText",
@@ -7318,6 +7504,7 @@ __all__ = [
     "RendererGroup",
     "ResetTool",
     "Row",
+    "RowAggregator",
     "SVGIcon",
     "SaveTool",
     "ScalarExpression",
@@ -7325,9 +7512,11 @@ __all__ = [
     "ScaleBar",
     "ScanningColorMapper",
     "Scatter",
+    "ScientificFormatter",
     "ScrollBox",
     "Segment",
     "Select",
+    "SelectEditor",
     "SelectTool",
     "Selector",
     "ServerSentDataSource",
@@ -7345,15 +7534,20 @@ __all__ = [
     "StaticLayoutProvider",
     "Step",
     "StepInterpolator",
+    "StringEditor",
+    "StringFormatter",
     "StyleSheet",
     "StyledElement",
     "Styles",
+    "SumAggregator",
     "Switch",
     "SymmetricDifferenceFilter",
     "TMSTileSource",
     "TabPanel",
     "Table",
+    "TableColumn",
     "TableRow",
+    "TableWidget",
     "TablerIcon",
     "Tabs",
     "TapTool",
@@ -7364,6 +7558,7 @@ __all__ = [
     "Text",
     "TextAnnotation",
     "TextAreaInput",
+    "TextEditor",
     "TextInput",
     "TextLikeInput",
     "Texture",
@@ -7371,6 +7566,7 @@ __all__ = [
     "Ticker",
     "TileRenderer",
     "TileSource",
+    "TimeEditor",
     "TimePicker",
     "TimedeltaAxis",
     "TimedeltaTickFormatter",
