@@ -6,15 +6,27 @@ import asyncio
 import json
 import re
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
-from livedoc.protocol import Message, MessageAssembler, encode_message
+from livedoc.protocol import Message, MessageAssembler, encode_message, pull_doc_req
 from livedoc.protocol.tokens import generate_session_id, generate_token
 
-__all__ = ["ProtocolClient", "page_token", "token_for"]
+if TYPE_CHECKING:
+    from tests.live_server import LiveServer
+
+__all__ = [
+    "ProtocolClient",
+    "connected",
+    "page_token",
+    "pulled",
+    "root_named",
+    "token_for",
+    "value_change",
+    "ws_url",
+]
 
 
 def token_for(session_id: str | None = None, **kwargs: Any) -> str:
@@ -28,6 +40,22 @@ def page_token(url: str) -> str:
     match = re.search(r'"token":\s*"([^"]+)"', html)
     assert match is not None, "the app page embeds no session token"
     return match.group(1)
+
+
+def ws_url(server: LiveServer, app: str = "/") -> str:
+    """The websocket URL BokehJS derives from the app page's URL."""
+    return server.url(app).replace("http://", "ws://").rstrip("/") + "/ws"
+
+
+def value_change(model_id: str, attr: str, new: Any) -> dict[str, Any]:
+    return {"kind": "ModelChanged", "model": {"id": model_id}, "attr": attr, "new": new}
+
+
+def root_named(doc_json: dict[str, Any], name: str) -> dict[str, Any]:
+    """The root model called `name` in a pulled document's JSON."""
+    [root] = [root for root in doc_json["roots"] if root["attributes"].get("name") == name]
+    found: dict[str, Any] = root
+    return found
 
 
 class ProtocolClient:
@@ -87,6 +115,25 @@ class ProtocolClient:
         )
         if stream is not None:
             stream.close()
+
+
+async def connected(
+    server: LiveServer, session_id: str | None = None, app: str = "/"
+) -> ProtocolClient:
+    """A connection to a session of `app` (a new one unless `session_id` is given), past its ACK."""
+    client = await ProtocolClient.connect(ws_url(server, app), token_for(session_id))
+    ack = await client.receive()
+    assert ack is not None
+    assert ack.msgtype == "ACK"
+    return client
+
+
+async def pulled(client: ProtocolClient) -> dict[str, Any]:
+    """The session's document as a PULL-DOC-REPLY carries it."""
+    reply = await client.request(pull_doc_req())
+    assert reply.msgtype == "PULL-DOC-REPLY"
+    doc: dict[str, Any] = reply.content["doc"]
+    return doc
 
 
 def content_json(message: Message) -> str:

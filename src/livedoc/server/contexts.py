@@ -26,6 +26,7 @@ from livedoc.application import (
 from livedoc.document.ids import make_id
 from livedoc.server.session import ServerSession
 from livedoc.server.ticks import at_fixed_rate
+from livedoc.server.tokens_http import request_payload
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
 __all__ = ["ApplicationContext", "LiveServerContext", "LiveSessionContext"]
 
 log = logging.getLogger("livedoc.server")
+
+#: What a token minted for a page records of its request (see `tokens_http.request_payload`).
+_REQUEST_PARTS = frozenset({"arguments", "cookies", "headers"})
 
 
 class LiveServerContext(ServerContext):
@@ -101,12 +105,21 @@ class LiveSessionContext(SessionContext):
     """One session as app code sees it (through `curdoc().session_context` or the hooks)."""
 
     def __init__(
-        self, session_id: str, server_context: LiveServerContext, token: TokenPayload
+        self,
+        session_id: str,
+        server_context: LiveServerContext,
+        token: TokenPayload,
+        opening_request: Mapping[str, Any] | None = None,
     ) -> None:
         self._id = session_id
         self._server_context = server_context
         self._token = token
-        self._request = SessionRequest.from_token_payload(token.extra)
+        # A token minted for a page carries that page's request. A client that makes its own
+        # token (bokeh.client passes `arguments` in the websocket URL) carries none: then what
+        # the token lacks comes from the request that opened the session, as in Bokeh.
+        self._request = SessionRequest.from_token_payload(
+            {**(opening_request or {}), **token.extra}
+        )
         self.session: ServerSession | None = None
 
     @property
@@ -178,14 +191,19 @@ class ApplicationContext:
             return session
         task = self._creating.get(token.session_id)
         if task is None:
-            task = asyncio.get_running_loop().create_task(self._create(token))
+            opening = None
+            if request is not None and not token.extra.keys() >= _REQUEST_PARTS:
+                opening = request_payload(request, self.settings)
+            task = asyncio.get_running_loop().create_task(self._create(token, opening))
             self._creating[token.session_id] = task
             task.add_done_callback(lambda _: self._creating.pop(token.session_id, None))
         return await asyncio.shield(task)
 
-    async def _create(self, token: TokenPayload) -> ServerSession:
+    async def _create(
+        self, token: TokenPayload, opening_request: Mapping[str, Any] | None
+    ) -> ServerSession:
         started = time.perf_counter()
-        context = LiveSessionContext(token.session_id, self.server_context, token)
+        context = LiveSessionContext(token.session_id, self.server_context, token, opening_request)
         await self.application.on_session_created(context)
         document = self.application.create_document(context)
         document.accept_unknown_models = True  # peers may send any model type (a pushed bokeh doc)

@@ -55,7 +55,8 @@ class _Transport:
             # bound (a close frame could not be queued either); the session and others go on.
             token = self.handler.token
             log.warning(
-                "session %s: a client stopped reading (%d bytes unsent); disconnecting it",
+                "session %s: a client stopped reading (over %d bytes waiting to be sent);"
+                " disconnecting it",
                 token.session_id if token else "?",
                 stream.max_write_buffer_size or 0,
             )
