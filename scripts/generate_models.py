@@ -51,6 +51,26 @@ BEHAVIOUR = {
     "Dropdown": "MenuEvents",
 }
 
+# Where BokehJS types a property generically in a base class (`AbstractSlider<T>.value` is
+# `unknown`), the concrete classes narrow it, as Bokeh's Python models do: (class, attribute) ->
+# kind. The value and its read-only throttled copy share the kind; the default stays unset.
+_NUMBER_PAIR = "k.Tuple(k.Float(), k.Float())"
+_DATETIME_PAIR = "k.Tuple(k.Datetime(), k.Datetime())"
+NARROWED: dict[tuple[str, str], str] = {
+    **{
+        (klass, attr): kind
+        for attr in ("value", "value_throttled")
+        for klass, kind in (
+            ("NumericalSlider", "k.Float()"),
+            ("DateSlider", "k.Datetime()"),
+            ("NumericalRangeSlider", _NUMBER_PAIR),
+            ("DateRangeSlider", _DATETIME_PAIR),
+            ("DatetimeRangeSlider", _DATETIME_PAIR),
+            ("CategoricalSlider", "k.String()"),
+        )
+    },
+}
+
 # Kinds that hold a CSS/DOM or callable value livedoc passes through as is.
 OPAQUE = {
     "Unknown",
@@ -82,51 +102,83 @@ STRINGS = {"Str", "String", "PrefixedStr", "Regex", "FontStyle", "Length"}
 RAW_ARGUMENTS = {"Enum", "PrefixedStr", "Regex", "Func"}
 
 # Property classes (vectorized specs and scalars): kind expression, annotation, spec or not.
-SPEC_KINDS: dict[str, tuple[str, bool]] = {
-    "NumberSpec": ("k.Float()", True),
-    "AngleSpec": ("k.Float()", True),
-    "DistanceSpec": ("k.Float()", True),
-    "NullDistanceSpec": ("k.Nullable(k.Float())", True),
-    "ScreenSizeSpec": ("k.Float()", True),
-    "CoordinateSpec": ("_COORDINATE", True),
-    "XCoordinateSpec": ("_COORDINATE", True),
-    "YCoordinateSpec": ("_COORDINATE", True),
-    "XOrYCoordinateSpec": ("_COORDINATE", True),
-    "XCoordinateSeqSpec": ("k.AnyKind()", True),
-    "YCoordinateSeqSpec": ("k.AnyKind()", True),
-    "XCoordinateSeqSeqSeqSpec": ("k.AnyKind()", True),
-    "YCoordinateSeqSeqSeqSpec": ("k.AnyKind()", True),
-    "ColorSpec": ("k.Nullable(k.Color())", True),
-    "AlphaSpec": ("k.Float()", True),
-    "StringSpec": ("k.String()", True),
-    "NullStringSpec": ("k.Nullable(k.String())", True),
-    "FontSpec": ("k.String()", False),
-    "FontSizeSpec": ("k.String()", False),
-    "FontStyleSpec": ("k.String()", False),
-    "TextAlignSpec": ("k.String()", False),
-    "TextBaselineSpec": ("k.String()", False),
-    "TextAnchorSpec": ("k.AnyKind()", False),
-    "OutlineShapeSpec": ("k.String()", False),
-    "LineJoinSpec": ("k.String()", False),
-    "LineCapSpec": ("k.String()", False),
-    "LineDashSpec": ("_DASH", False),
-    "MarkerSpec": ("k.String()", False),
-    "HatchPatternSpec": ("k.Nullable(k.String())", False),
-    "NDArraySpec": ("k.AnyKind()", True),
+# How a vectorized spec reads a plain string (see `livedoc.document.kinds.Spec`): "auto" tries
+# the inner kind first and falls back to a column name; "field" always names a column (Bokeh's
+# StringSpec); "value" never does (fonts, alignments, dashes). `ENUM:Name` is BokehJS's enum of
+# that name in core/enums.d.ts.
+SPEC_KINDS: dict[str, tuple[str, str]] = {
+    "NumberSpec": ("k.Float()", "auto"),
+    "IntSpec": ("k.Int()", "auto"),
+    "BooleanSpec": ("k.Bool()", "auto"),
+    "AngleSpec": ("k.Float()", "auto"),
+    "DistanceSpec": ("k.Float()", "auto"),
+    "NullDistanceSpec": ("k.Nullable(k.Float())", "auto"),
+    "ScreenSizeSpec": ("k.Float()", "auto"),
+    "CoordinateSpec": ("_COORDINATE", "auto"),
+    "XCoordinateSpec": ("_COORDINATE", "auto"),
+    "YCoordinateSpec": ("_COORDINATE", "auto"),
+    "XOrYCoordinateSpec": ("_COORDINATE", "auto"),
+    "XCoordinateSeqSpec": ("k.AnyKind()", "auto"),
+    "YCoordinateSeqSpec": ("k.AnyKind()", "auto"),
+    "XCoordinateSeqSeqSeqSpec": ("k.AnyKind()", "auto"),
+    "YCoordinateSeqSeqSeqSpec": ("k.AnyKind()", "auto"),
+    "ColorSpec": ("k.Nullable(k.Color())", "auto"),
+    "AlphaSpec": ("k.Float()", "auto"),
+    "StringSpec": ("k.String()", "field"),
+    "NullStringSpec": ("k.Nullable(k.String())", "field"),
+    "FontSpec": ("k.String()", "value"),
+    "FontSizeSpec": ("k.String()", "value"),
+    "FontStyleSpec": ("ENUM:FontStyle", "value"),
+    "TextAlignSpec": ("ENUM:TextAlign", "value"),
+    "TextBaselineSpec": ("ENUM:TextBaseline", "value"),
+    "TextAnchorSpec": ("k.AnyKind()", "value"),
+    "OutlineShapeSpec": ("ENUM:OutlineShapeName", "value"),
+    "LineJoinSpec": ("ENUM:LineJoin", "value"),
+    "LineCapSpec": ("ENUM:LineCap", "value"),
+    "LineDashSpec": ("_DASH", "value"),
+    "MarkerSpec": ("k.Nullable(k.Either(ENUM:MarkerType, k.Regex('@.+')))", "auto"),
+    "HatchPatternSpec": ("k.Nullable(ENUM:HatchPatternType)", "auto"),
+    "NDArraySpec": ("k.AnyKind()", "auto"),
 }
 SCALAR_KINDS: dict[str, tuple[str, str]] = {
     "NumberScalar": ("k.Float()", "float"),
     "ColorScalar": ("k.Nullable(k.Color())", "Any"),
     "NullStringScalar": ("k.Nullable(k.String())", "str | None"),
     "StringScalar": ("k.String()", "str"),
-    "LineJoinScalar": ("k.String()", "str"),
-    "LineCapScalar": ("k.String()", "str"),
+    "LineJoinScalar": ("ENUM:LineJoin", "str"),
+    "LineCapScalar": ("ENUM:LineCap", "str"),
     "LineDashScalar": ("_DASH", "Any"),
     "DictScalar": ("k.Dict(k.String(), k.AnyKind())", "dict[str, Any]"),
     "Font": ("k.String()", "str"),
+    "FontScalar": ("k.String()", "str"),
+    "FontSizeScalar": ("k.String()", "str"),
+    "FontStyleScalar": ("ENUM:FontStyle", "str"),
+    "TextAlignScalar": ("ENUM:TextAlign", "str"),
+    "TextBaselineScalar": ("ENUM:TextBaseline", "str"),
     "AnyScalar": ("k.AnyKind()", "Any"),
     "ArrayScalar": ("k.AnyKind()", "Any"),
 }
+
+
+def bokehjs_enums() -> dict[str, list[str]]:
+    """BokehJS's named enums (`export declare const X: ...Kinds.Enum<"a" | "b">`)."""
+    text = (LIB / "core" / "enums.d.ts").read_text()
+    enums = {}
+    for name, members in re.findall(
+        r"export declare const (\w+): [^\n]*?Kinds\.Enum<([^>]*)>", text
+    ):
+        enums[name] = [json.loads(m) for m in re.findall(r'"(?:[^"\\]|\\.)*"', members)]
+    return enums
+
+
+def with_enums(kind: str, enums: dict[str, list[str]]) -> str:
+    """A kind expression with its `ENUM:Name` placeholders spelled out."""
+
+    def spell(match: re.Match[str]) -> str:
+        return "k.Enum(" + ", ".join(json.dumps(v) for v in enums[match.group(1)]) + ")"
+
+    return re.sub(r"ENUM:(\w+)", spell, kind)
+
 
 # -- kind strings -------------------------------------------------------------------------------
 
@@ -245,8 +297,13 @@ class Translator:
             return f"k.Dict(k.String(), {inner})", f"dict[str, {annotation}]"
         if name == "Tuple" and args:
             parts = [self.kind(arg) for arg in args]
+            # Trailing Opt items may be left out (GridBox children: (child, row, col)).
+            required = len(args)
+            while required > 0 and args[required - 1].name == "Opt":
+                required -= 1
+            optional = f", required={required}" if required < len(args) else ""
             return (
-                "k.Tuple(" + ", ".join(kind for kind, _ in parts) + ")",
+                "k.Tuple(" + ", ".join(kind for kind, _ in parts) + optional + ")",
                 "tuple[" + ", ".join(annotation for _, annotation in parts) + "]",
             )
         if name in ("Struct", "PartialStruct") and node.fields is not None:
@@ -419,6 +476,7 @@ def ordered(schema: dict[str, Any], needs: dict[str, set[str]]) -> list[str]:
 def generate(schema: dict[str, Any], version: str) -> str:
     names_of = python_names(schema)
     translator = Translator({wire.rsplit(".", 1)[-1] for wire in schema})
+    enums = bokehjs_enums()
     bodies: dict[str, list[str]] = {}
     needs: dict[str, set[str]] = {}
     for name in schema:
@@ -429,16 +487,20 @@ def generate(schema: dict[str, Any], version: str) -> str:
             spec = False
             if kind_text.startswith("P:"):
                 klass = kind_text[2:]
+                if klass == "NullStringSpec" and attr.endswith("hatch_pattern"):
+                    klass = "HatchPatternSpec"  # BokehJS types it as a string; Bokeh's enum
                 if klass in SPEC_KINDS:
-                    inner, fields_ok = SPEC_KINDS[klass]
+                    inner, strings = SPEC_KINDS[klass]
+                    inner = with_enums(inner, enums)
                     kind = (
                         f"k.Spec({inner})"
-                        if fields_ok
-                        else f"k.Spec({inner}, strings_are_fields=False)"
+                        if strings == "auto"
+                        else f"k.Spec({inner}, strings={strings!r})"
                     )
                     annotation, spec = "Any", True
                 else:
                     kind, annotation = SCALAR_KINDS.get(klass, ("k.AnyKind()", "Any"))
+                    kind = with_enums(kind, enums)
             else:
                 kind, annotation = translator.kind(parse_kind(kind_text))
             default, required = default_argument(prop["default"], spec)
@@ -452,6 +514,12 @@ def generate(schema: dict[str, Any], version: str) -> str:
             lines.append(
                 f"    {attr_name}: Property[{annotation}] = Property({kind}, {default}{options})"
             )
+        for (klass, attr), kind in NARROWED.items():
+            if klass == name.rsplit(".", 1)[-1]:
+                readonly = ", readonly=True" if attr.endswith("_throttled") else ""
+                lines.append(
+                    f"    {attr}: Property[Any] = Property(k.Nullable({kind}), None{readonly})"
+                )
         bodies[name] = lines
 
     out = [

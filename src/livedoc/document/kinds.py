@@ -247,15 +247,21 @@ class Set(_Wrapper[set[T]]):
 
 
 class Tuple(Kind[tuple[Any, ...]]):
-    def __init__(self, *items: Kind[Any]) -> None:
+    """A fixed-length tuple; with `required`, the items after the first `required` may be
+    left out (BokehJS's optional trailing items)."""
+
+    def __init__(self, *items: Kind[Any], required: int | None = None) -> None:
         self.items = items
+        self.required = len(items) if required is None else required
         self.may_hold_models = any(kind.may_hold_models for kind in items)
 
     def validate(self, value: object) -> tuple[Any, ...]:
-        if not isinstance(value, list | tuple) or len(value) != len(self.items):
+        if not isinstance(value, list | tuple) or not (
+            self.required <= len(value) <= len(self.items)
+        ):
             raise self.mismatch(value)
         result = []
-        for index, (kind, item) in enumerate(zip(self.items, value, strict=True)):
+        for index, (kind, item) in enumerate(zip(self.items, value, strict=False)):
             try:
                 result.append(kind.validate(item))
             except KindMismatch as exc:
@@ -403,8 +409,10 @@ class Datetime(Kind[Any]):
     """A date or time: datetime, date, NumPy datetime64, or milliseconds since the epoch."""
 
     def validate(self, value: object) -> Any:
-        if isinstance(value, dt.date | np.datetime64):
+        if isinstance(value, dt.datetime | np.datetime64):
             return value
+        if isinstance(value, dt.date):  # midnight (UTC), so it travels as milliseconds
+            return dt.datetime(value.year, value.month, value.day)
         if _is_real(value) and math.isfinite(value):
             return value
         raise self.mismatch(value)
@@ -457,17 +465,24 @@ class ColumnData(Kind[dict[str, Any]]):
 class Spec(Kind[Any]):
     """A vectorized property: a `Field`, a `Value` of the inner kind, or an `Expr`.
 
-    A plain value the inner kind accepts becomes a `Value`. A plain string that it does not
-    accept names a column and becomes a `Field` (so `x="time"` means the column `time`, while
-    `line_color="red"` is a color value). Dicts in Bokeh's `{"field": ...}` / `{"value": ...}`
-    form are accepted too.
+    How a plain string is read depends on `strings`:
+
+    * `"auto"` (numbers, colors): a string the inner kind accepts is a value, any other string
+      names a column (`x="time"` is the column `time`, `line_color="red"` is a color);
+    * `"field"` (string specs such as a text glyph's `text`): a string names a column; wrap it
+      in `Value` for a constant;
+    * `"value"` (fonts, alignments, dashes, markers): a string is always a value.
+
+    Dicts in Bokeh's `{"field": ...}` / `{"value": ...}` form are accepted too.
     """
 
     may_hold_models = True  # transforms and expressions are models
 
-    def __init__(self, inner: Kind[Any], *, strings_are_fields: bool = True) -> None:
+    def __init__(self, inner: Kind[Any], *, strings: str = "auto") -> None:
+        if strings not in ("auto", "field", "value"):
+            raise ValueError(f"strings must be 'auto', 'field' or 'value', not {strings!r}")
         self.inner = inner
-        self.strings_are_fields = strings_are_fields
+        self.strings = strings
 
     def validate(self, value: object) -> Any:
         if isinstance(value, Field | Expr):
@@ -476,11 +491,15 @@ class Spec(Kind[Any]):
             return Value(self._value(value.value), value.transform, value.units)
         if isinstance(value, Mapping):
             return self._from_mapping(value)
+        if isinstance(value, str) and self.strings == "field":
+            return Field(value)
         try:
             return Value(self.inner.validate(value))
         except KindMismatch:
-            if isinstance(value, str) and self.strings_are_fields:
+            if isinstance(value, str) and self.strings == "auto":
                 return Field(value)
+            if self.strings == "value":
+                raise
             raise KindMismatch(
                 f"expected a field name, a value of {self.inner!r} or a spec, got {_show(value)}"
             ) from None

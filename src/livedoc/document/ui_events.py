@@ -16,14 +16,39 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EVENT_REGISTRY",
+    "AxisClick",
     "ButtonClick",
     "ClientReconnected",
     "ConnectionLost",
     "DocumentEvent",
     "DocumentReady",
-    "Event",
+    "DoubleTap",
+    "LODEnd",
+    "LODStart",
+    "LegendItemClick",
     "MenuItemClick",
     "ModelEvent",
+    "MouseEnter",
+    "MouseLeave",
+    "MouseMove",
+    "MouseWheel",
+    "Pan",
+    "PanEnd",
+    "PanStart",
+    "Pinch",
+    "PinchEnd",
+    "PinchStart",
+    "PlotEvent",
+    "PointEvent",
+    "Press",
+    "PressUp",
+    "RangesUpdate",
+    "Reset",
+    "Rotate",
+    "RotateEnd",
+    "RotateStart",
+    "SelectionGeometry",
+    "Tap",
     "ValueSubmit",
     "make_event",
 ]
@@ -92,6 +117,130 @@ class MenuItemClick(ModelEvent):
 
 class ValueSubmit(ModelEvent):
     event_name = "value_submit"
+
+
+class AxisClick(ModelEvent):
+    """A click on an axis; `value` is the data value under the click."""
+
+    event_name = "axis_click"
+
+
+class LegendItemClick(ModelEvent):
+    """A click on a legend entry; `item` is the LegendItem."""
+
+    event_name = "legend_item_click"
+
+
+class PlotEvent(ModelEvent):
+    """An event on a plot (`model` is the plot)."""
+
+
+class LODStart(PlotEvent):
+    """Level-of-detail rendering started (an interaction on a large plot began)."""
+
+    event_name = "lodstart"
+
+
+class LODEnd(PlotEvent):
+    event_name = "lodend"
+
+
+class RangesUpdate(PlotEvent):
+    """The plot's ranges changed (pan, zoom, reset): `x0`, `x1`, `y0`, `y1`."""
+
+    event_name = "rangesupdate"
+
+
+class SelectionGeometry(PlotEvent):
+    """A selection tool's shape (`geometry`: type and coordinates); `final` when released."""
+
+    event_name = "selectiongeometry"
+
+
+class Reset(PlotEvent):
+    """The reset tool was used."""
+
+    event_name = "reset"
+
+
+class PointEvent(PlotEvent):
+    """An event at a point: screen `sx`, `sy`, data `x`, `y`, and keyboard `modifiers`."""
+
+
+class Tap(PointEvent):
+    event_name = "tap"
+
+
+class DoubleTap(PointEvent):
+    event_name = "doubletap"
+
+
+class Press(PointEvent):
+    event_name = "press"
+
+
+class PressUp(PointEvent):
+    event_name = "pressup"
+
+
+class MouseEnter(PointEvent):
+    event_name = "mouseenter"
+
+
+class MouseLeave(PointEvent):
+    event_name = "mouseleave"
+
+
+class MouseMove(PointEvent):
+    event_name = "mousemove"
+
+
+class MouseWheel(PointEvent):
+    """A wheel turn; `delta` is how far."""
+
+    event_name = "wheel"
+
+
+class Pan(PointEvent):
+    """A drag step; `delta_x`, `delta_y` in screen pixels."""
+
+    event_name = "pan"
+
+
+class PanStart(PointEvent):
+    event_name = "panstart"
+
+
+class PanEnd(PointEvent):
+    event_name = "panend"
+
+
+class Pinch(PointEvent):
+    """A two-finger zoom step; `scale`."""
+
+    event_name = "pinch"
+
+
+class PinchStart(PointEvent):
+    event_name = "pinchstart"
+
+
+class PinchEnd(PointEvent):
+    event_name = "pinchend"
+
+
+class Rotate(PointEvent):
+    """A two-finger rotation step; `rotation` in degrees."""
+
+    event_name = "rotate"
+
+
+class RotateStart(PointEvent):
+    event_name = "rotatestart"
+
+
+class RotateEnd(PointEvent):
+    event_name = "rotateend"
 
 
 def make_event(name: str, values: Mapping[str, Any]) -> Event:

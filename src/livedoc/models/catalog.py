@@ -476,17 +476,59 @@ class AnnularWedge(XYGlyph):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     hatch_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_scale: Property[Any] = Property(k.Spec(k.Float()), Value(12))
-    hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
+    hatch_pattern: Property[Any] = Property(
+        k.Spec(
+            k.Nullable(
+                k.Enum(
+                    "blank",
+                    "dot",
+                    "ring",
+                    "horizontal_line",
+                    "vertical_line",
+                    "cross",
+                    "horizontal_dash",
+                    "vertical_dash",
+                    "spiral",
+                    "right_diagonal_line",
+                    "left_diagonal_line",
+                    "diagonal_cross",
+                    "right_diagonal_dash",
+                    "left_diagonal_dash",
+                    "horizontal_wave",
+                    "vertical_wave",
+                    "criss_cross",
+                    " ",
+                    ".",
+                    "o",
+                    "-",
+                    "|",
+                    "+",
+                    '"',
+                    ":",
+                    "@",
+                    "/",
+                    "\\",
+                    "x",
+                    ",",
+                    "`",
+                    "v",
+                )
+            )
+        ),
+        Value(None),
+    )
     hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
     direction: Property[str] = Property(k.Enum("clock", "anticlock"), "anticlock")
@@ -501,17 +543,59 @@ class Annulus(XYGlyph):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     hatch_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_scale: Property[Any] = Property(k.Spec(k.Float()), Value(12))
-    hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
+    hatch_pattern: Property[Any] = Property(
+        k.Spec(
+            k.Nullable(
+                k.Enum(
+                    "blank",
+                    "dot",
+                    "ring",
+                    "horizontal_line",
+                    "vertical_line",
+                    "cross",
+                    "horizontal_dash",
+                    "vertical_dash",
+                    "spiral",
+                    "right_diagonal_line",
+                    "left_diagonal_line",
+                    "diagonal_cross",
+                    "right_diagonal_dash",
+                    "left_diagonal_dash",
+                    "horizontal_wave",
+                    "vertical_wave",
+                    "criss_cross",
+                    " ",
+                    ".",
+                    "o",
+                    "-",
+                    "|",
+                    "+",
+                    '"',
+                    ":",
+                    "@",
+                    "/",
+                    "\\",
+                    "x",
+                    ",",
+                    "`",
+                    "v",
+                )
+            )
+        ),
+        Value(None),
+    )
     hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
     inner_radius: Property[Any] = Property(k.Spec(k.Float()), Field("inner_radius"))
@@ -523,10 +607,12 @@ class Arc(XYGlyph):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     direction: Property[str] = Property(k.Enum("clock", "anticlock"), "anticlock")
     radius: Property[Any] = Property(k.Spec(k.Float()), Field("radius"))
@@ -693,10 +779,12 @@ class OpenHead(ArrowHead):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
 
 
@@ -705,10 +793,12 @@ class Arrow(DataAnnotation):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     x_start: Property[Any] = Property(k.Spec(_COORDINATE), Field("x_start"))
     y_start: Property[Any] = Property(k.Spec(_COORDINATE), Field("y_start"))
@@ -1482,10 +1572,12 @@ class Bezier(Glyph):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
 
 
@@ -1499,17 +1591,59 @@ class LRTB(Glyph, abstract=True):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     hatch_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_scale: Property[Any] = Property(k.Spec(k.Float()), Value(12))
-    hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
+    hatch_pattern: Property[Any] = Property(
+        k.Spec(
+            k.Nullable(
+                k.Enum(
+                    "blank",
+                    "dot",
+                    "ring",
+                    "horizontal_line",
+                    "vertical_line",
+                    "cross",
+                    "horizontal_dash",
+                    "vertical_dash",
+                    "spiral",
+                    "right_diagonal_line",
+                    "left_diagonal_line",
+                    "diagonal_cross",
+                    "right_diagonal_dash",
+                    "left_diagonal_dash",
+                    "horizontal_wave",
+                    "vertical_wave",
+                    "criss_cross",
+                    " ",
+                    ".",
+                    "o",
+                    "-",
+                    "|",
+                    "+",
+                    '"',
+                    ":",
+                    "@",
+                    "/",
+                    "\\",
+                    "x",
+                    ",",
+                    "`",
+                    "v",
+                )
+            )
+        ),
+        Value(None),
+    )
     hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
     border_radius: Property[int | tuple[int, int, int, int] | dict[str, Any]] = Property(
@@ -2335,6 +2469,8 @@ class CategoricalScale(Scale):
 
 class CategoricalSlider(AbstractSlider):
     categories: Property[list[str] | None] = Property(k.List(k.String()), None)
+    value: Property[Any] = Property(k.Nullable(k.String()), None)
+    value_throttled: Property[Any] = Property(k.Nullable(k.String()), None, readonly=True)
 
 
 class CellEditor(Model):
@@ -2346,17 +2482,59 @@ class CenterRotatable(XYGlyph, abstract=True):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     hatch_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_scale: Property[Any] = Property(k.Spec(k.Float()), Value(12))
-    hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
+    hatch_pattern: Property[Any] = Property(
+        k.Spec(
+            k.Nullable(
+                k.Enum(
+                    "blank",
+                    "dot",
+                    "ring",
+                    "horizontal_line",
+                    "vertical_line",
+                    "cross",
+                    "horizontal_dash",
+                    "vertical_dash",
+                    "spiral",
+                    "right_diagonal_line",
+                    "left_diagonal_line",
+                    "diagonal_cross",
+                    "right_diagonal_dash",
+                    "left_diagonal_dash",
+                    "horizontal_wave",
+                    "vertical_wave",
+                    "criss_cross",
+                    " ",
+                    ".",
+                    "o",
+                    "-",
+                    "|",
+                    "+",
+                    '"',
+                    ":",
+                    "@",
+                    "/",
+                    "\\",
+                    "x",
+                    ",",
+                    "`",
+                    "v",
+                )
+            )
+        ),
+        Value(None),
+    )
     hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
     angle: Property[Any] = Property(k.Spec(k.Float()), Value(0))
@@ -2406,17 +2584,59 @@ class RadialGlyph(XYGlyph, abstract=True):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     hatch_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_scale: Property[Any] = Property(k.Spec(k.Float()), Value(12))
-    hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
+    hatch_pattern: Property[Any] = Property(
+        k.Spec(
+            k.Nullable(
+                k.Enum(
+                    "blank",
+                    "dot",
+                    "ring",
+                    "horizontal_line",
+                    "vertical_line",
+                    "cross",
+                    "horizontal_dash",
+                    "vertical_dash",
+                    "spiral",
+                    "right_diagonal_line",
+                    "left_diagonal_line",
+                    "diagonal_cross",
+                    "right_diagonal_dash",
+                    "left_diagonal_dash",
+                    "horizontal_wave",
+                    "vertical_wave",
+                    "criss_cross",
+                    " ",
+                    ".",
+                    "o",
+                    "-",
+                    "|",
+                    "+",
+                    '"',
+                    ":",
+                    "@",
+                    "/",
+                    "\\",
+                    "x",
+                    ",",
+                    "`",
+                    "v",
+                )
+            )
+        ),
+        Value(None),
+    )
     hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
     radius: Property[Any] = Property(k.Spec(k.Float()), None)
@@ -2764,10 +2984,10 @@ class DateEditor(CellEditor):
 
 class StringFormatter(CellFormatter):
     font_style: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("normal")
+        k.Spec(k.Enum("bold", "normal", "italic", "bold italic"), strings="value"), Value("normal")
     )
     text_align: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("left")
+        k.Spec(k.Enum("center", "left", "right"), strings="value"), Value("left")
     )
     text_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value(None))
     background_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value(None))
@@ -2798,19 +3018,29 @@ class DateRangePicker(BaseDatePicker):
 
 
 class NumericalRangeSlider(BaseNumericalSlider, abstract=True):
-    pass
+    value: Property[Any] = Property(k.Nullable(k.Tuple(k.Float(), k.Float())), None)
+    value_throttled: Property[Any] = Property(
+        k.Nullable(k.Tuple(k.Float(), k.Float())), None, readonly=True
+    )
 
 
 class DateRangeSlider(NumericalRangeSlider):
     format: Property[Any] = Property(k.Either(k.String(), k.Instance("TickFormatter")), "%d %b %Y")
+    value: Property[Any] = Property(k.Nullable(k.Tuple(k.Datetime(), k.Datetime())), None)
+    value_throttled: Property[Any] = Property(
+        k.Nullable(k.Tuple(k.Datetime(), k.Datetime())), None, readonly=True
+    )
 
 
 class NumericalSlider(BaseNumericalSlider, abstract=True):
-    pass
+    value: Property[Any] = Property(k.Nullable(k.Float()), None)
+    value_throttled: Property[Any] = Property(k.Nullable(k.Float()), None, readonly=True)
 
 
 class DateSlider(NumericalSlider):
     format: Property[Any] = Property(k.Either(k.String(), k.Instance("TickFormatter")), "%d %b %Y")
+    value: Property[Any] = Property(k.Nullable(k.Datetime()), None)
+    value_throttled: Property[Any] = Property(k.Nullable(k.Datetime()), None, readonly=True)
 
 
 class DatetimeTickFormatter(TickFormatter):
@@ -2864,6 +3094,10 @@ class DatetimeRangeSlider(NumericalRangeSlider):
     step: Property[Any] = Property(k.Float(), 3600000)
     format: Property[Any] = Property(
         k.Either(k.String(), k.Instance("TickFormatter")), "%d %b %Y %H:%M:%S"
+    )
+    value: Property[Any] = Property(k.Nullable(k.Tuple(k.Datetime(), k.Datetime())), None)
+    value_throttled: Property[Any] = Property(
+        k.Nullable(k.Tuple(k.Datetime(), k.Datetime())), None, readonly=True
     )
 
 
@@ -3557,6 +3791,7 @@ class GridBox(CSSGridBox):
                 k.NonNegative(k.Int()),
                 k.Nullable(k.NonNegative(k.Int())),
                 k.Nullable(k.NonNegative(k.Int())),
+                required=3,
             )
         ),
         factory=list,
@@ -3624,6 +3859,7 @@ class GridPlot(LayoutDOM):
                 k.NonNegative(k.Int()),
                 k.Nullable(k.NonNegative(k.Int())),
                 k.Nullable(k.NonNegative(k.Int())),
+                required=3,
             )
         ),
         factory=list,
@@ -3776,10 +4012,12 @@ class HSpan(Glyph):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     y: Property[Any] = Property(k.Spec(_COORDINATE), Field("y"))
 
@@ -3789,17 +4027,59 @@ class HStrip(Glyph):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     hatch_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_scale: Property[Any] = Property(k.Spec(k.Float()), Value(12))
-    hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
+    hatch_pattern: Property[Any] = Property(
+        k.Spec(
+            k.Nullable(
+                k.Enum(
+                    "blank",
+                    "dot",
+                    "ring",
+                    "horizontal_line",
+                    "vertical_line",
+                    "cross",
+                    "horizontal_dash",
+                    "vertical_dash",
+                    "spiral",
+                    "right_diagonal_line",
+                    "left_diagonal_line",
+                    "diagonal_cross",
+                    "right_diagonal_dash",
+                    "left_diagonal_dash",
+                    "horizontal_wave",
+                    "vertical_wave",
+                    "criss_cross",
+                    " ",
+                    ".",
+                    "o",
+                    "-",
+                    "|",
+                    "+",
+                    '"',
+                    ":",
+                    "@",
+                    "/",
+                    "\\",
+                    "x",
+                    ",",
+                    "`",
+                    "v",
+                )
+            )
+        ),
+        Value(None),
+    )
     hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
     y0: Property[Any] = Property(k.Spec(_COORDINATE), Field("y0"))
@@ -3954,34 +4234,32 @@ class HTMLLabelSet(DataAnnotation):
     text_outline_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value(None))
     text_outline_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     text_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
-    text_font: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("helvetica")
-    )
-    text_font_size: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("16px")
-    )
+    text_font: Property[Any] = Property(k.Spec(k.String(), strings="value"), Value("helvetica"))
+    text_font_size: Property[Any] = Property(k.Spec(k.String(), strings="value"), Value("16px"))
     text_font_style: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("normal")
+        k.Spec(k.Enum("bold", "normal", "italic", "bold italic"), strings="value"), Value("normal")
     )
     text_align: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("left")
+        k.Spec(k.Enum("center", "left", "right"), strings="value"), Value("left")
     )
     text_baseline: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bottom")
+        k.Spec(
+            k.Enum("top", "bottom", "middle", "alphabetic", "hanging", "ideographic"),
+            strings="value",
+        ),
+        Value("bottom"),
     )
     text_line_height: Property[Any] = Property(k.Spec(k.Float()), Value(1.2))
     border_line_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value(None))
     border_line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     border_line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     border_line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
     border_line_cap: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("butt")
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    border_line_dash: Property[Any] = Property(
-        k.Spec(_DASH, strings_are_fields=False), factory=list
-    )
+    border_line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     border_line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     background_fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value(None))
     background_fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -3989,7 +4267,7 @@ class HTMLLabelSet(DataAnnotation):
     y: Property[Any] = Property(k.Spec(_COORDINATE), Field("y"))
     x_units: Property[str] = Property(k.Enum("canvas", "screen", "data"), "data")
     y_units: Property[str] = Property(k.Enum("canvas", "screen", "data"), "data")
-    text: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Field("text"))
+    text: Property[Any] = Property(k.Spec(k.Nullable(k.String()), strings="field"), Field("text"))
     angle: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     x_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     y_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
@@ -4033,17 +4311,59 @@ class HexTile(Glyph):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     hatch_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_scale: Property[Any] = Property(k.Spec(k.Float()), Value(12))
-    hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
+    hatch_pattern: Property[Any] = Property(
+        k.Spec(
+            k.Nullable(
+                k.Enum(
+                    "blank",
+                    "dot",
+                    "ring",
+                    "horizontal_line",
+                    "vertical_line",
+                    "cross",
+                    "horizontal_dash",
+                    "vertical_dash",
+                    "spiral",
+                    "right_diagonal_line",
+                    "left_diagonal_line",
+                    "diagonal_cross",
+                    "right_diagonal_dash",
+                    "left_diagonal_dash",
+                    "horizontal_wave",
+                    "vertical_wave",
+                    "criss_cross",
+                    " ",
+                    ".",
+                    "o",
+                    "-",
+                    "|",
+                    "+",
+                    '"',
+                    ":",
+                    "@",
+                    "/",
+                    "\\",
+                    "x",
+                    ",",
+                    "`",
+                    "v",
+                )
+            )
+        ),
+        Value(None),
+    )
     hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
     r: Property[Any] = Property(k.Spec(k.Float()), Field("r"))
@@ -4194,7 +4514,7 @@ class ImageStack(ImageBase):
 
 
 class ImageURL(XYGlyph):
-    url: Property[Any] = Property(k.Spec(k.String()), Field("url"))
+    url: Property[Any] = Property(k.Spec(k.String(), strings="field"), Field("url"))
     anchor: Property[str] = Property(
         k.Enum(
             "top_left",
@@ -4344,41 +4664,79 @@ class LabelSet(DataAnnotation):
     text_outline_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value(None))
     text_outline_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     text_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
-    text_font: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("helvetica")
-    )
-    text_font_size: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("16px")
-    )
+    text_font: Property[Any] = Property(k.Spec(k.String(), strings="value"), Value("helvetica"))
+    text_font_size: Property[Any] = Property(k.Spec(k.String(), strings="value"), Value("16px"))
     text_font_style: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("normal")
+        k.Spec(k.Enum("bold", "normal", "italic", "bold italic"), strings="value"), Value("normal")
     )
     text_align: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("left")
+        k.Spec(k.Enum("center", "left", "right"), strings="value"), Value("left")
     )
     text_baseline: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bottom")
+        k.Spec(
+            k.Enum("top", "bottom", "middle", "alphabetic", "hanging", "ideographic"),
+            strings="value",
+        ),
+        Value("bottom"),
     )
     text_line_height: Property[Any] = Property(k.Spec(k.Float()), Value(1.2))
     border_line_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value(None))
     border_line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     border_line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     border_line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
     border_line_cap: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("butt")
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    border_line_dash: Property[Any] = Property(
-        k.Spec(_DASH, strings_are_fields=False), factory=list
-    )
+    border_line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     border_line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     background_fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value(None))
     background_fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     background_hatch_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     background_hatch_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     background_hatch_scale: Property[Any] = Property(k.Spec(k.Float()), Value(12))
-    background_hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
+    background_hatch_pattern: Property[Any] = Property(
+        k.Spec(
+            k.Nullable(
+                k.Enum(
+                    "blank",
+                    "dot",
+                    "ring",
+                    "horizontal_line",
+                    "vertical_line",
+                    "cross",
+                    "horizontal_dash",
+                    "vertical_dash",
+                    "spiral",
+                    "right_diagonal_line",
+                    "left_diagonal_line",
+                    "diagonal_cross",
+                    "right_diagonal_dash",
+                    "left_diagonal_dash",
+                    "horizontal_wave",
+                    "vertical_wave",
+                    "criss_cross",
+                    " ",
+                    ".",
+                    "o",
+                    "-",
+                    "|",
+                    "+",
+                    '"',
+                    ":",
+                    "@",
+                    "/",
+                    "\\",
+                    "x",
+                    ",",
+                    "`",
+                    "v",
+                )
+            )
+        ),
+        Value(None),
+    )
     background_hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     background_hatch_extra: Property[dict[str, Any]] = Property(
         k.Dict(k.String(), k.AnyKind()), factory=dict
@@ -4387,7 +4745,7 @@ class LabelSet(DataAnnotation):
     y: Property[Any] = Property(k.Spec(_COORDINATE), Field("y"))
     x_units: Property[str] = Property(k.Enum("canvas", "screen", "data"), "data")
     y_units: Property[str] = Property(k.Enum("canvas", "screen", "data"), "data")
-    text: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Field("text"))
+    text: Property[Any] = Property(k.Spec(k.Nullable(k.String()), strings="field"), Field("text"))
     angle: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     x_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     y_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
@@ -4692,7 +5050,7 @@ class Legend(Annotation):
 
 
 class LegendItem(Model):
-    label: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
+    label: Property[Any] = Property(k.Spec(k.Nullable(k.String()), strings="field"), Value(None))
     renderers: Property[list[GlyphRenderer]] = Property(
         k.List(k.Instance("GlyphRenderer")), factory=list
     )
@@ -4704,8 +5062,8 @@ class Line(XYGlyph):
     line_color: Property[Any] = Property(k.Nullable(k.Color()), "black")
     line_alpha: Property[float] = Property(k.Float(), 1)
     line_width: Property[float] = Property(k.Float(), 1)
-    line_join: Property[str] = Property(k.String(), "bevel")
-    line_cap: Property[str] = Property(k.String(), "butt")
+    line_join: Property[str] = Property(k.Enum("round", "miter", "bevel"), "bevel")
+    line_cap: Property[str] = Property(k.Enum("round", "butt", "square"), "butt")
     line_dash: Property[Any] = Property(_DASH, factory=list)
     line_dash_offset: Property[float] = Property(k.Float(), 0)
 
@@ -4772,17 +5130,59 @@ class Marker(XYGlyph, abstract=True):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     hatch_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_scale: Property[Any] = Property(k.Spec(k.Float()), Value(12))
-    hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
+    hatch_pattern: Property[Any] = Property(
+        k.Spec(
+            k.Nullable(
+                k.Enum(
+                    "blank",
+                    "dot",
+                    "ring",
+                    "horizontal_line",
+                    "vertical_line",
+                    "cross",
+                    "horizontal_dash",
+                    "vertical_dash",
+                    "spiral",
+                    "right_diagonal_line",
+                    "left_diagonal_line",
+                    "diagonal_cross",
+                    "right_diagonal_dash",
+                    "left_diagonal_dash",
+                    "horizontal_wave",
+                    "vertical_wave",
+                    "criss_cross",
+                    " ",
+                    ".",
+                    "o",
+                    "-",
+                    "|",
+                    "+",
+                    '"',
+                    ":",
+                    "@",
+                    "/",
+                    "\\",
+                    "x",
+                    ",",
+                    "`",
+                    "v",
+                )
+            )
+        ),
+        Value(None),
+    )
     hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
     size: Property[Any] = Property(k.Spec(k.Float()), Value(4))
@@ -4799,50 +5199,88 @@ class Text(XYGlyph):
     text_outline_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value(None))
     text_outline_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     text_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
-    text_font: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("helvetica")
-    )
-    text_font_size: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("16px")
-    )
+    text_font: Property[Any] = Property(k.Spec(k.String(), strings="value"), Value("helvetica"))
+    text_font_size: Property[Any] = Property(k.Spec(k.String(), strings="value"), Value("16px"))
     text_font_style: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("normal")
+        k.Spec(k.Enum("bold", "normal", "italic", "bold italic"), strings="value"), Value("normal")
     )
     text_align: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("left")
+        k.Spec(k.Enum("center", "left", "right"), strings="value"), Value("left")
     )
     text_baseline: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bottom")
+        k.Spec(
+            k.Enum("top", "bottom", "middle", "alphabetic", "hanging", "ideographic"),
+            strings="value",
+        ),
+        Value("bottom"),
     )
     text_line_height: Property[Any] = Property(k.Spec(k.Float()), Value(1.2))
     border_line_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value(None))
     border_line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     border_line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     border_line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
     border_line_cap: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("butt")
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    border_line_dash: Property[Any] = Property(
-        k.Spec(_DASH, strings_are_fields=False), factory=list
-    )
+    border_line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     border_line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     background_fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value(None))
     background_fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     background_hatch_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value(None))
     background_hatch_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     background_hatch_scale: Property[Any] = Property(k.Spec(k.Float()), Value(12))
-    background_hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
+    background_hatch_pattern: Property[Any] = Property(
+        k.Spec(
+            k.Nullable(
+                k.Enum(
+                    "blank",
+                    "dot",
+                    "ring",
+                    "horizontal_line",
+                    "vertical_line",
+                    "cross",
+                    "horizontal_dash",
+                    "vertical_dash",
+                    "spiral",
+                    "right_diagonal_line",
+                    "left_diagonal_line",
+                    "diagonal_cross",
+                    "right_diagonal_dash",
+                    "left_diagonal_dash",
+                    "horizontal_wave",
+                    "vertical_wave",
+                    "criss_cross",
+                    " ",
+                    ".",
+                    "o",
+                    "-",
+                    "|",
+                    "+",
+                    '"',
+                    ":",
+                    "@",
+                    "/",
+                    "\\",
+                    "x",
+                    ",",
+                    "`",
+                    "v",
+                )
+            )
+        ),
+        Value(None),
+    )
     background_hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     background_hatch_extra: Property[dict[str, Any]] = Property(
         k.Dict(k.String(), k.AnyKind()), factory=dict
     )
-    text: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Field("text"))
+    text: Property[Any] = Property(k.Spec(k.Nullable(k.String()), strings="field"), Field("text"))
     angle: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     x_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     y_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
-    anchor: Property[Any] = Property(k.Spec(k.AnyKind(), strings_are_fields=False), Value("auto"))
+    anchor: Property[Any] = Property(k.Spec(k.AnyKind(), strings="value"), Value("auto"))
     padding: Property[int | tuple[int, int] | dict[str, Any] | tuple[int, int, int, int]] = (
         Property(
             k.Either(
@@ -4892,7 +5330,22 @@ class Text(XYGlyph):
         0,
     )
     outline_shape: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("box")
+        k.Spec(
+            k.Enum(
+                "none",
+                "square",
+                "circle",
+                "diamond",
+                "triangle",
+                "box",
+                "rectangle",
+                "ellipse",
+                "trapezoid",
+                "parallelogram",
+            ),
+            strings="value",
+        ),
+        Value("box"),
     )
 
 
@@ -4985,10 +5438,12 @@ class MultiLine(Glyph):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
 
 
@@ -4999,17 +5454,59 @@ class MultiPolygons(Glyph):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     hatch_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_scale: Property[Any] = Property(k.Spec(k.Float()), Value(12))
-    hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
+    hatch_pattern: Property[Any] = Property(
+        k.Spec(
+            k.Nullable(
+                k.Enum(
+                    "blank",
+                    "dot",
+                    "ring",
+                    "horizontal_line",
+                    "vertical_line",
+                    "cross",
+                    "horizontal_dash",
+                    "vertical_dash",
+                    "spiral",
+                    "right_diagonal_line",
+                    "left_diagonal_line",
+                    "diagonal_cross",
+                    "right_diagonal_dash",
+                    "left_diagonal_dash",
+                    "horizontal_wave",
+                    "vertical_wave",
+                    "criss_cross",
+                    " ",
+                    ".",
+                    "o",
+                    "-",
+                    "|",
+                    "+",
+                    '"',
+                    ":",
+                    "@",
+                    "/",
+                    "\\",
+                    "x",
+                    ",",
+                    "`",
+                    "v",
+                )
+            )
+        ),
+        Value(None),
+    )
     hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
 
@@ -5070,17 +5567,59 @@ class NormalHead(ArrowHead):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     hatch_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_scale: Property[Any] = Property(k.Spec(k.Float()), Value(12))
-    hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
+    hatch_pattern: Property[Any] = Property(
+        k.Spec(
+            k.Nullable(
+                k.Enum(
+                    "blank",
+                    "dot",
+                    "ring",
+                    "horizontal_line",
+                    "vertical_line",
+                    "cross",
+                    "horizontal_dash",
+                    "vertical_dash",
+                    "spiral",
+                    "right_diagonal_line",
+                    "left_diagonal_line",
+                    "diagonal_cross",
+                    "right_diagonal_dash",
+                    "left_diagonal_dash",
+                    "horizontal_wave",
+                    "vertical_wave",
+                    "criss_cross",
+                    " ",
+                    ".",
+                    "o",
+                    "-",
+                    "|",
+                    "+",
+                    '"',
+                    ":",
+                    "@",
+                    "/",
+                    "\\",
+                    "x",
+                    ",",
+                    "`",
+                    "v",
+                )
+            )
+        ),
+        Value(None),
+    )
     hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
 
@@ -5202,8 +5741,8 @@ class Patch(XYGlyph):
     line_color: Property[Any] = Property(k.Nullable(k.Color()), "black")
     line_alpha: Property[float] = Property(k.Float(), 1)
     line_width: Property[float] = Property(k.Float(), 1)
-    line_join: Property[str] = Property(k.String(), "bevel")
-    line_cap: Property[str] = Property(k.String(), "butt")
+    line_join: Property[str] = Property(k.Enum("round", "miter", "bevel"), "bevel")
+    line_cap: Property[str] = Property(k.Enum("round", "butt", "square"), "butt")
     line_dash: Property[Any] = Property(_DASH, factory=list)
     line_dash_offset: Property[float] = Property(k.Float(), 0)
     fill_color: Property[Any] = Property(k.Nullable(k.Color()), "gray")
@@ -5223,17 +5762,59 @@ class Patches(Glyph):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     hatch_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_scale: Property[Any] = Property(k.Spec(k.Float()), Value(12))
-    hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
+    hatch_pattern: Property[Any] = Property(
+        k.Spec(
+            k.Nullable(
+                k.Enum(
+                    "blank",
+                    "dot",
+                    "ring",
+                    "horizontal_line",
+                    "vertical_line",
+                    "cross",
+                    "horizontal_dash",
+                    "vertical_dash",
+                    "spiral",
+                    "right_diagonal_line",
+                    "left_diagonal_line",
+                    "diagonal_cross",
+                    "right_diagonal_dash",
+                    "left_diagonal_dash",
+                    "horizontal_wave",
+                    "vertical_wave",
+                    "criss_cross",
+                    " ",
+                    ".",
+                    "o",
+                    "-",
+                    "|",
+                    "+",
+                    '"',
+                    ":",
+                    "@",
+                    "/",
+                    "\\",
+                    "x",
+                    ",",
+                    "`",
+                    "v",
+                )
+            )
+        ),
+        Value(None),
+    )
     hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
 
@@ -5461,10 +6042,12 @@ class Quadratic(Glyph):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
 
 
@@ -5494,10 +6077,12 @@ class Ray(XYGlyph):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     length: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     angle: Property[Any] = Property(k.Spec(k.Float()), Value(0))
@@ -5774,7 +6359,46 @@ class ScaleBar(Annotation):
 
 
 class Scatter(Marker):
-    marker: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("circle"))
+    marker: Property[Any] = Property(
+        k.Spec(
+            k.Nullable(
+                k.Either(
+                    k.Enum(
+                        "dot",
+                        "cross",
+                        "x",
+                        "square",
+                        "asterisk",
+                        "circle",
+                        "circle_cross",
+                        "circle_dot",
+                        "circle_x",
+                        "circle_y",
+                        "dash",
+                        "diamond",
+                        "diamond_cross",
+                        "diamond_dot",
+                        "hex",
+                        "hex_dot",
+                        "inverted_triangle",
+                        "plus",
+                        "square_cross",
+                        "square_dot",
+                        "square_pin",
+                        "square_x",
+                        "star",
+                        "star_dot",
+                        "triangle",
+                        "triangle_dot",
+                        "triangle_pin",
+                        "y",
+                    ),
+                    k.Regex("@.+"),
+                )
+            )
+        ),
+        Value("circle"),
+    )
     defs: Property[Any] = Property(k.AnyKind(), factory=dict)
 
 
@@ -5801,10 +6425,12 @@ class Segment(Glyph):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
 
 
@@ -5844,19 +6470,59 @@ class SizeBar(BaseBar):
     glyph_line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     glyph_line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     glyph_line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
     glyph_line_cap: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("butt")
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    glyph_line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    glyph_line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     glyph_line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     glyph_fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     glyph_fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     glyph_hatch_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     glyph_hatch_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     glyph_hatch_scale: Property[Any] = Property(k.Spec(k.Float()), Value(12))
-    glyph_hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
+    glyph_hatch_pattern: Property[Any] = Property(
+        k.Spec(
+            k.Nullable(
+                k.Enum(
+                    "blank",
+                    "dot",
+                    "ring",
+                    "horizontal_line",
+                    "vertical_line",
+                    "cross",
+                    "horizontal_dash",
+                    "vertical_dash",
+                    "spiral",
+                    "right_diagonal_line",
+                    "left_diagonal_line",
+                    "diagonal_cross",
+                    "right_diagonal_dash",
+                    "left_diagonal_dash",
+                    "horizontal_wave",
+                    "vertical_wave",
+                    "criss_cross",
+                    " ",
+                    ".",
+                    "o",
+                    "-",
+                    "|",
+                    "+",
+                    '"',
+                    ":",
+                    "@",
+                    "/",
+                    "\\",
+                    "x",
+                    ",",
+                    "`",
+                    "v",
+                )
+            )
+        ),
+        Value(None),
+    )
     glyph_hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     glyph_hatch_extra: Property[dict[str, Any]] = Property(
         k.Dict(k.String(), k.AnyKind()), factory=dict
@@ -6039,8 +6705,8 @@ class Spline(XYGlyph):
     line_color: Property[Any] = Property(k.Nullable(k.Color()), "black")
     line_alpha: Property[float] = Property(k.Float(), 1)
     line_width: Property[float] = Property(k.Float(), 1)
-    line_join: Property[str] = Property(k.String(), "bevel")
-    line_cap: Property[str] = Property(k.String(), "butt")
+    line_join: Property[str] = Property(k.Enum("round", "miter", "bevel"), "bevel")
+    line_cap: Property[str] = Property(k.Enum("round", "butt", "square"), "butt")
     line_dash: Property[Any] = Property(_DASH, factory=list)
     line_dash_offset: Property[float] = Property(k.Float(), 0)
     tension: Property[float] = Property(k.Float(), 0.5)
@@ -6065,8 +6731,8 @@ class Step(XYGlyph):
     line_color: Property[Any] = Property(k.Nullable(k.Color()), "black")
     line_alpha: Property[float] = Property(k.Float(), 1)
     line_width: Property[float] = Property(k.Float(), 1)
-    line_join: Property[str] = Property(k.String(), "bevel")
-    line_cap: Property[str] = Property(k.String(), "butt")
+    line_join: Property[str] = Property(k.Enum("round", "miter", "bevel"), "bevel")
+    line_cap: Property[str] = Property(k.Enum("round", "butt", "square"), "butt")
     line_dash: Property[Any] = Property(_DASH, factory=list)
     line_dash_offset: Property[float] = Property(k.Float(), 0)
     mode: Property[str] = Property(k.Enum("after", "before", "center"), "before")
@@ -6649,10 +7315,12 @@ class TeeHead(ArrowHead):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
 
 
@@ -6883,10 +7551,12 @@ class VSpan(Glyph):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     x: Property[Any] = Property(k.Spec(_COORDINATE), Field("x"))
 
@@ -6896,17 +7566,59 @@ class VStrip(Glyph):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     hatch_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_scale: Property[Any] = Property(k.Spec(k.Float()), Value(12))
-    hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
+    hatch_pattern: Property[Any] = Property(
+        k.Spec(
+            k.Nullable(
+                k.Enum(
+                    "blank",
+                    "dot",
+                    "ring",
+                    "horizontal_line",
+                    "vertical_line",
+                    "cross",
+                    "horizontal_dash",
+                    "vertical_dash",
+                    "spiral",
+                    "right_diagonal_line",
+                    "left_diagonal_line",
+                    "diagonal_cross",
+                    "right_diagonal_dash",
+                    "left_diagonal_dash",
+                    "horizontal_wave",
+                    "vertical_wave",
+                    "criss_cross",
+                    " ",
+                    ".",
+                    "o",
+                    "-",
+                    "|",
+                    "+",
+                    '"',
+                    ":",
+                    "@",
+                    "/",
+                    "\\",
+                    "x",
+                    ",",
+                    "`",
+                    "v",
+                )
+            )
+        ),
+        Value(None),
+    )
     hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
     x0: Property[Any] = Property(k.Spec(_COORDINATE), Field("x0"))
@@ -6918,17 +7630,59 @@ class VeeHead(ArrowHead):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     hatch_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_scale: Property[Any] = Property(k.Spec(k.Float()), Value(12))
-    hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
+    hatch_pattern: Property[Any] = Property(
+        k.Spec(
+            k.Nullable(
+                k.Enum(
+                    "blank",
+                    "dot",
+                    "ring",
+                    "horizontal_line",
+                    "vertical_line",
+                    "cross",
+                    "horizontal_dash",
+                    "vertical_dash",
+                    "spiral",
+                    "right_diagonal_line",
+                    "left_diagonal_line",
+                    "diagonal_cross",
+                    "right_diagonal_dash",
+                    "left_diagonal_dash",
+                    "horizontal_wave",
+                    "vertical_wave",
+                    "criss_cross",
+                    " ",
+                    ".",
+                    "o",
+                    "-",
+                    "|",
+                    "+",
+                    '"',
+                    ":",
+                    "@",
+                    "/",
+                    "\\",
+                    "x",
+                    ",",
+                    "`",
+                    "v",
+                )
+            )
+        ),
+        Value(None),
+    )
     hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
 
@@ -6938,17 +7692,59 @@ class Wedge(XYGlyph):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     hatch_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_scale: Property[Any] = Property(k.Spec(k.Float()), Value(12))
-    hatch_pattern: Property[Any] = Property(k.Spec(k.Nullable(k.String())), Value(None))
+    hatch_pattern: Property[Any] = Property(
+        k.Spec(
+            k.Nullable(
+                k.Enum(
+                    "blank",
+                    "dot",
+                    "ring",
+                    "horizontal_line",
+                    "vertical_line",
+                    "cross",
+                    "horizontal_dash",
+                    "vertical_dash",
+                    "spiral",
+                    "right_diagonal_line",
+                    "left_diagonal_line",
+                    "diagonal_cross",
+                    "right_diagonal_dash",
+                    "left_diagonal_dash",
+                    "horizontal_wave",
+                    "vertical_wave",
+                    "criss_cross",
+                    " ",
+                    ".",
+                    "o",
+                    "-",
+                    "|",
+                    "+",
+                    '"',
+                    ":",
+                    "@",
+                    "/",
+                    "\\",
+                    "x",
+                    ",",
+                    "`",
+                    "v",
+                )
+            )
+        ),
+        Value(None),
+    )
     hatch_weight: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
     direction: Property[str] = Property(k.Enum("clock", "anticlock"), "anticlock")
@@ -7008,10 +7804,12 @@ class Whisker(UpperLower):
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_join: Property[Any] = Property(
-        k.Spec(k.String(), strings_are_fields=False), Value("bevel")
+        k.Spec(k.Enum("round", "miter", "bevel"), strings="value"), Value("bevel")
     )
-    line_cap: Property[Any] = Property(k.Spec(k.String(), strings_are_fields=False), Value("butt"))
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings_are_fields=False), factory=list)
+    line_cap: Property[Any] = Property(
+        k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
+    )
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     lower_head: Property[ArrowHead | None] = Property(k.Nullable(k.Instance("ArrowHead")), None)
     upper_head: Property[ArrowHead | None] = Property(k.Nullable(k.Instance("ArrowHead")), None)

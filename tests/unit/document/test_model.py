@@ -294,7 +294,14 @@ def test_specs_turn_strings_into_fields_and_values_into_values() -> None:
     with pytest.raises(KindMismatch):
         spec.validate({"bogus": 1})
     with pytest.raises(KindMismatch):
-        Spec(Float(), strings_are_fields=False).validate("x")
+        Spec(Float(), strings="value").validate("x")
+    text = Spec(String(), strings="field")  # a text glyph's `text`: a string names a column
+    assert text.validate("label") == Field("label")
+    assert text.validate(Value("fixed")) == Value("fixed")
+    align = Spec(Enum("left", "right"), strings="value")
+    assert align.validate("left") == Value("left")
+    with pytest.raises(KindMismatch, match="one of"):
+        align.validate("middle")
 
 
 def test_spec_values_and_expressions() -> None:

@@ -1,0 +1,83 @@
+"""UI and document events for `model.on_event(...)` / `doc.on_event(...)`.
+
+    from livedoc.events import Tap
+    plot.on_event(Tap, lambda event: print(event.x, event.y))
+
+Subscribing puts the event's name in the model's `subscribed_events`, so BokehJS sends it.
+"""
+
+from __future__ import annotations
+
+from livedoc.document.ui_events import (
+    AxisClick as AxisClick,
+    ButtonClick as ButtonClick,
+    ClientReconnected as ClientReconnected,
+    ConnectionLost as ConnectionLost,
+    DocumentEvent as DocumentEvent,
+    DocumentReady as DocumentReady,
+    DoubleTap as DoubleTap,
+    LegendItemClick as LegendItemClick,
+    LODEnd as LODEnd,
+    LODStart as LODStart,
+    MenuItemClick as MenuItemClick,
+    ModelEvent as ModelEvent,
+    MouseEnter as MouseEnter,
+    MouseLeave as MouseLeave,
+    MouseMove as MouseMove,
+    MouseWheel as MouseWheel,
+    Pan as Pan,
+    PanEnd as PanEnd,
+    PanStart as PanStart,
+    Pinch as Pinch,
+    PinchEnd as PinchEnd,
+    PinchStart as PinchStart,
+    PlotEvent as PlotEvent,
+    PointEvent as PointEvent,
+    Press as Press,
+    PressUp as PressUp,
+    RangesUpdate as RangesUpdate,
+    Reset as Reset,
+    Rotate as Rotate,
+    RotateEnd as RotateEnd,
+    RotateStart as RotateStart,
+    SelectionGeometry as SelectionGeometry,
+    Tap as Tap,
+    ValueSubmit as ValueSubmit,
+)
+
+__all__ = [
+    "AxisClick",
+    "ButtonClick",
+    "ClientReconnected",
+    "ConnectionLost",
+    "DocumentEvent",
+    "DocumentReady",
+    "DoubleTap",
+    "LODEnd",
+    "LODStart",
+    "LegendItemClick",
+    "MenuItemClick",
+    "ModelEvent",
+    "MouseEnter",
+    "MouseLeave",
+    "MouseMove",
+    "MouseWheel",
+    "Pan",
+    "PanEnd",
+    "PanStart",
+    "Pinch",
+    "PinchEnd",
+    "PinchStart",
+    "PlotEvent",
+    "PointEvent",
+    "Press",
+    "PressUp",
+    "RangesUpdate",
+    "Reset",
+    "Rotate",
+    "RotateEnd",
+    "RotateStart",
+    "SelectionGeometry",
+    "Tap",
+    "ValueSubmit",
+]
