@@ -69,7 +69,17 @@ NARROWED: dict[tuple[str, str], str] = {
             ("CategoricalSlider", "k.String()"),
         )
     },
+    # Date sliders take their bounds as dates too (they travel as milliseconds).
+    **{
+        (klass, attr): "k.Datetime()"
+        for attr in ("start", "end")
+        for klass in ("DateSlider", "DateRangeSlider", "DatetimeRangeSlider")
+    },
 }
+
+# Spec attributes whose plain strings Bokeh reads differently from their spec class: a legend
+# item's `label="price"` is the text itself (use `field("column")` for labels from data).
+STRINGS_OVERRIDE: dict[tuple[str, str], str] = {("LegendItem", "label"): "value"}
 
 # Kinds that hold a CSS/DOM or callable value livedoc passes through as is.
 OPAQUE = {
@@ -118,10 +128,10 @@ SPEC_KINDS: dict[str, tuple[str, str]] = {
     "XCoordinateSpec": ("_COORDINATE", "auto"),
     "YCoordinateSpec": ("_COORDINATE", "auto"),
     "XOrYCoordinateSpec": ("_COORDINATE", "auto"),
-    "XCoordinateSeqSpec": ("k.AnyKind()", "auto"),
-    "YCoordinateSeqSpec": ("k.AnyKind()", "auto"),
-    "XCoordinateSeqSeqSeqSpec": ("k.AnyKind()", "auto"),
-    "YCoordinateSeqSeqSeqSpec": ("k.AnyKind()", "auto"),
+    "XCoordinateSeqSpec": ("k.AnyKind()", "field"),
+    "YCoordinateSeqSpec": ("k.AnyKind()", "field"),
+    "XCoordinateSeqSeqSeqSpec": ("k.AnyKind()", "field"),
+    "YCoordinateSeqSeqSeqSpec": ("k.AnyKind()", "field"),
     "ColorSpec": ("k.Nullable(k.Color())", "auto"),
     "AlphaSpec": ("k.Float()", "auto"),
     "StringSpec": ("k.String()", "field"),
@@ -138,7 +148,7 @@ SPEC_KINDS: dict[str, tuple[str, str]] = {
     "LineDashSpec": ("_DASH", "value"),
     "MarkerSpec": ("k.Nullable(k.Either(ENUM:MarkerType, k.Regex('@.+')))", "auto"),
     "HatchPatternSpec": ("k.Nullable(ENUM:HatchPatternType)", "auto"),
-    "NDArraySpec": ("k.AnyKind()", "auto"),
+    "NDArraySpec": ("k.AnyKind()", "field"),
 }
 SCALAR_KINDS: dict[str, tuple[str, str]] = {
     "NumberScalar": ("k.Float()", "float"),
@@ -491,6 +501,7 @@ def generate(schema: dict[str, Any], version: str) -> str:
                     klass = "HatchPatternSpec"  # BokehJS types it as a string; Bokeh's enum
                 if klass in SPEC_KINDS:
                     inner, strings = SPEC_KINDS[klass]
+                    strings = STRINGS_OVERRIDE.get((name.rsplit(".", 1)[-1], attr), strings)
                     inner = with_enums(inner, enums)
                     kind = (
                         f"k.Spec({inner})"

@@ -4,6 +4,7 @@ livedoc server running on its own thread's event loop (Playwright's sync API own
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,24 @@ READY = (
     "() => window.Bokeh !== undefined && Bokeh.documents.length > 0"
     " && Bokeh.documents[0].roots().length > 0 && Bokeh.documents[0].is_idle"
 )
+
+# Decodes a PNG in the page itself (no imaging library needed) and counts non-white pixels.
+INK = """async (png) => {
+    const image = new Image();
+    image.src = "data:image/png;base64," + png;
+    await image.decode();
+    const canvas = document.createElement("canvas");
+    canvas.width = image.width;
+    canvas.height = image.height;
+    const context = canvas.getContext("2d");
+    context.drawImage(image, 0, 0);
+    const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    let inked = 0;
+    for (let i = 0; i < pixels.length; i += 4) {
+        if (pixels[i] < 235 || pixels[i + 1] < 235 || pixels[i + 2] < 235) inked++;
+    }
+    return inked / (canvas.width * canvas.height);
+}"""
 
 if not Path(CHROMIUM).exists():  # scripts/system-deps installs it; never `playwright install`
     pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}", allow_module_level=True)
@@ -68,6 +87,11 @@ class Tab:
         return self.page.evaluate(
             "([name, attr]) => Bokeh.documents[0].get_model_by_name(name)[attr]", [name, attr]
         )
+
+    def ink(self) -> float:
+        """The share of the page's screenshot that is not (near) white: 0 for a blank page."""
+        png = base64.b64encode(self.page.screenshot()).decode()
+        return float(self.page.evaluate(INK, png))
 
     def wait_for(self, expression: str, arg: Any = None) -> None:
         self.page.wait_for_function(expression, arg=arg, polling=100, timeout=15_000)

@@ -296,7 +296,7 @@ def bokeh_default(model_name: str, attr: str) -> Any:
     return _NO_DEFAULT if rep.models else rep.value
 
 
-def _fill_defaults(*tables: dict[str, tuple[str, dict[str, Any]]]) -> None:
+def fill_defaults(*tables: dict[str, tuple[str, dict[str, Any]]]) -> None:
     """An attribute that one side omits holds the receiver's default: fill it in."""
     for model_id in set.intersection(*(set(table) for table in tables)):
         entries = [table[model_id] for table in tables]
@@ -341,7 +341,7 @@ def _short(value: Any) -> str:
 
 
 def assert_same(left: Canonical, right: Canonical) -> None:
-    _fill_defaults(left.models, right.models)
+    fill_defaults(left.models, right.models)
     problems = list(differences(left.value, right.value, "doc"))
     problems += differences(left.models, right.models, "models")
     assert not problems, "documents differ:\n  " + "\n  ".join(problems[:20])

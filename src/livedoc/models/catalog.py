@@ -3030,6 +3030,8 @@ class DateRangeSlider(NumericalRangeSlider):
     value_throttled: Property[Any] = Property(
         k.Nullable(k.Tuple(k.Datetime(), k.Datetime())), None, readonly=True
     )
+    start: Property[Any] = Property(k.Nullable(k.Datetime()), None)
+    end: Property[Any] = Property(k.Nullable(k.Datetime()), None)
 
 
 class NumericalSlider(BaseNumericalSlider, abstract=True):
@@ -3041,6 +3043,8 @@ class DateSlider(NumericalSlider):
     format: Property[Any] = Property(k.Either(k.String(), k.Instance("TickFormatter")), "%d %b %Y")
     value: Property[Any] = Property(k.Nullable(k.Datetime()), None)
     value_throttled: Property[Any] = Property(k.Nullable(k.Datetime()), None, readonly=True)
+    start: Property[Any] = Property(k.Nullable(k.Datetime()), None)
+    end: Property[Any] = Property(k.Nullable(k.Datetime()), None)
 
 
 class DatetimeTickFormatter(TickFormatter):
@@ -3099,6 +3103,8 @@ class DatetimeRangeSlider(NumericalRangeSlider):
     value_throttled: Property[Any] = Property(
         k.Nullable(k.Tuple(k.Datetime(), k.Datetime())), None, readonly=True
     )
+    start: Property[Any] = Property(k.Nullable(k.Datetime()), None)
+    end: Property[Any] = Property(k.Nullable(k.Datetime()), None)
 
 
 class DaysTicker(BaseSingleIntervalTicker):
@@ -4463,7 +4469,7 @@ class HoverTool(InspectTool):
 
 class ImageBase(XYGlyph, abstract=True):
     global_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
-    image: Property[Any] = Property(k.Spec(k.AnyKind()), Field("image"))
+    image: Property[Any] = Property(k.Spec(k.AnyKind(), strings="field"), Field("image"))
     dw: Property[Any] = Property(k.Spec(k.Float()), Field("dw"))
     dh: Property[Any] = Property(k.Spec(k.Float()), Field("dh"))
     dilate: Property[bool] = Property(k.Bool(), False)
@@ -5050,7 +5056,7 @@ class Legend(Annotation):
 
 
 class LegendItem(Model):
-    label: Property[Any] = Property(k.Spec(k.Nullable(k.String()), strings="field"), Value(None))
+    label: Property[Any] = Property(k.Spec(k.Nullable(k.String()), strings="value"), Value(None))
     renderers: Property[list[GlyphRenderer]] = Property(
         k.List(k.Instance("GlyphRenderer")), factory=list
     )
@@ -5432,8 +5438,8 @@ class MultiChoice(InputWidget):
 
 
 class MultiLine(Glyph):
-    xs: Property[Any] = Property(k.Spec(k.AnyKind()), Field("xs"))
-    ys: Property[Any] = Property(k.Spec(k.AnyKind()), Field("ys"))
+    xs: Property[Any] = Property(k.Spec(k.AnyKind(), strings="field"), Field("xs"))
+    ys: Property[Any] = Property(k.Spec(k.AnyKind(), strings="field"), Field("ys"))
     line_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -5448,8 +5454,8 @@ class MultiLine(Glyph):
 
 
 class MultiPolygons(Glyph):
-    xs: Property[Any] = Property(k.Spec(k.AnyKind()), Field("xs"))
-    ys: Property[Any] = Property(k.Spec(k.AnyKind()), Field("ys"))
+    xs: Property[Any] = Property(k.Spec(k.AnyKind(), strings="field"), Field("xs"))
+    ys: Property[Any] = Property(k.Spec(k.AnyKind(), strings="field"), Field("ys"))
     line_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -5756,8 +5762,8 @@ class Patch(XYGlyph):
 
 
 class Patches(Glyph):
-    xs: Property[Any] = Property(k.Spec(k.AnyKind()), Field("xs"))
-    ys: Property[Any] = Property(k.Spec(k.AnyKind()), Field("ys"))
+    xs: Property[Any] = Property(k.Spec(k.AnyKind(), strings="field"), Field("xs"))
+    ys: Property[Any] = Property(k.Spec(k.AnyKind(), strings="field"), Field("ys"))
     line_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     line_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
     line_width: Property[Any] = Property(k.Spec(k.Float()), Value(1))

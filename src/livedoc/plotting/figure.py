@@ -188,6 +188,16 @@ def _axis(axis_type: str | None, plot_range: Range, label: str | None) -> tuple[
 class PlottingFigure(Figure, GlyphAPI, name="Figure"):
     """A Figure with glyph methods (what `figure()` returns); on the wire a plain Figure."""
 
+    def add_tools(self, *tools: Tool | str) -> None:
+        """Add tools (models or names such as "hover") to the toolbar."""
+        self.toolbar.tools = [*self.toolbar.tools, *_tools(list(tools))]
+
+    def add_layout(self, annotation: Any, place: str = "center") -> None:
+        """Add an annotation, axis or color bar: `place` is center, left, right, above or below."""
+        if place not in ("center", "left", "right", "above", "below"):
+            raise ValueError(f"place must be center, left, right, above or below, not {place!r}")
+        setattr(self, place, [*getattr(self, place), annotation])
+
     @property
     def xaxis(self) -> list[Axis]:
         """The plot's x axes (to style them: `p.xaxis[0].axis_label = "t"`)."""
@@ -256,8 +266,8 @@ def figure(
         toolbar_location=toolbar_location,
         **attributes,
     )
-    if title is not None:
-        plot.title = title if isinstance(title, Title) else Title(text=title)
+    # Always a Title model (as bokeh.plotting does), so `p.title.text = ...` works later.
+    plot.title = title if isinstance(title, Title) else Title(text=title or "")
     for dimension, axis_type, location, label in (
         (0, x_axis_type, x_axis_location, x_axis_label),
         (1, y_axis_type, y_axis_location, y_axis_label),
