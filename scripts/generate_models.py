@@ -321,9 +321,20 @@ class Translator:
             fields = ", ".join(f"{field!r}: {self.kind(kind)[0]}" for field, _, kind in node.fields)
             suffix = f", optional={optional!r}" if optional else ""
             return f"k.Struct.of({{{fields}}}{suffix})", "dict[str, Any]"
+        if name == "AnyRef":
+            return 'k.Instance("Model")', "Model"
+        if name == "Mapping" and len(args) == 2:
+            keys, values = self.kind(args[0]), self.kind(args[1])
+            return f"k.Dict({keys[0]}, {values[0]})", f"dict[{keys[1]}, {values[1]}]"
+        if name in ("Func", "Function"):
+            # A JavaScript function: BokehJS code can set one, Python cannot send one.
+            return 'k.Never("a JavaScript function, which Python cannot send")', "Any"
         if name == "Or" and args:
             nullable = any(arg.name == "Null" for arg in args)
-            rest = [arg for arg in args if arg.name != "Null"]
+            # Alternatives Python cannot send (JavaScript functions) are left out.
+            rest = [arg for arg in args if arg.name not in ("Null", "Func", "Function")] or [
+                arg for arg in args if arg.name != "Null"
+            ]
             parts = [self.kind(arg) for arg in rest]
             if len(parts) == 1:
                 kind, annotation = parts[0]
@@ -335,6 +346,8 @@ class Translator:
             )
         if name == "Ref" and args:
             model = args[0].name
+            if model == "function" and len(args) > 1 and args[1].name == "Date":
+                return "k.Date()", "Any"  # a JavaScript Date: an ISO date from Python
             if model not in self.known:
                 return "k.AnyKind()", "Any"  # a JavaScript class, not a model
             return f'k.Instance("{model}")', model

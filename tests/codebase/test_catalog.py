@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from livedoc.document.model import MODEL_REGISTRY
+from livedoc.document.model import MODEL_REGISTRY, Model
 from livedoc.models import catalog
+from tests.codebase.dts_props import DeclaredProps
 
 ROOT = Path(__file__).resolve().parents[2]
 LIB = ROOT / "node_modules" / "@bokeh" / "bokehjs" / "build" / "js" / "lib"
@@ -44,6 +45,37 @@ def test_every_model_is_a_bokehjs_class() -> None:
         if name not in declared and name.removeprefix("DOM") not in declared
     ]
     assert not unknown, unknown
+
+
+def test_every_attribute_is_declared_by_bokehjs() -> None:
+    """Each attribute of each model (generated or hand-written) is a property that BokehJS
+    3.9.2's `.d.ts` files declare for that class (its `Props`, bases and mixins)."""
+    declared = DeclaredProps(LIB)
+    undeclared: list[str] = []
+    checked = 0
+    for wire_name, cls in MODEL_REGISTRY.items():
+        if not issubclass(cls, Model) or wire_name.startswith("livedoc"):
+            continue
+        short = wire_name.rsplit(".", 1)[-1]
+        if short not in declared.namespaces and short not in declared.bases:
+            undeclared.append(f"{wire_name} (no namespace)")
+            continue
+        props = declared.props(short)
+        for attr in cls.properties():
+            checked += 1
+            if attr not in props:
+                undeclared.append(f"{wire_name}.{attr}")
+    assert checked > 8000
+    assert not undeclared, undeclared
+
+
+def test_the_declaration_reader_sees_bases_mixins_and_prefixes() -> None:
+    declared = DeclaredProps(LIB)
+    assert {"x", "y", "line_color", "line_dash", "name", "tags"} <= declared.props("Line")
+    assert "fill_color" not in declared.props("Line")
+    assert {"border_line_color", "background_fill_alpha"} <= declared.props("LabelSet")
+    assert {"active_drag", "tools"} <= declared.props("Toolbar")
+    assert declared.props("ZoomInTool") == declared.props("ZoomBaseTool")  # adds no property
 
 
 def test_catalog_covers_the_common_models() -> None:

@@ -42,6 +42,7 @@ __all__ = [
     "Kind",
     "KindMismatch",
     "List",
+    "Never",
     "NonNegative",
     "Nullable",
     "Positive",
@@ -103,6 +104,19 @@ class AnyKind(Kind[Any]):
 
     def __repr__(self) -> str:
         return "Any"
+
+
+class Never(Kind[Any]):
+    """A kind no Python value has (a JavaScript function); `Nullable(Never(...))` takes None."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def validate(self, value: object) -> Any:
+        raise KindMismatch(f"expected {self.what}, got {_show(value)}")
+
+    def __repr__(self) -> str:
+        return f"Never({self.what!r})"
 
 
 class Bool(Kind[bool]):

@@ -50,7 +50,9 @@ class StyledElement(Model, abstract=True):
 
 class UIElement(StyledElement):
     visible: Property[bool] = Property(k.Bool(), True)
-    context_menu: Property[Any] = Property(k.Nullable(k.Either(k.AnyKind(), k.Enum("auto"))), None)
+    context_menu: Property[Model | str | None] = Property(
+        k.Nullable(k.Either(k.Instance("Model"), k.Enum("auto"))), None
+    )
 
 
 class Pane(UIElement):
@@ -159,7 +161,7 @@ class AbstractSlider(OrientedControl, abstract=True):
 
 
 class MenuItem(Model):
-    checked: Property[Any] = Property(k.Nullable(k.Either(k.Bool(), k.AnyKind())), None)
+    checked: Property[bool | None] = Property(k.Nullable(k.Bool()), None)
     icon: Property[str | None] = Property(
         k.Nullable(
             k.Either(
@@ -247,11 +249,9 @@ class MenuItem(Model):
     label: Property[str | None] = Property(k.String(), None)
     tooltip: Property[str | None] = Property(k.Nullable(k.String()), None)
     shortcut: Property[str | None] = Property(k.Nullable(k.String()), None)
-    menu: Property[Any] = Property(k.Nullable(k.AnyKind()), None)
-    disabled: Property[Any] = Property(k.Either(k.Bool(), k.AnyKind()), False)
-    action: Property[Any] = Property(
-        k.Nullable(k.Either(k.Instance("Callback"), k.AnyKind())), None
-    )
+    menu: Property[Model | None] = Property(k.Nullable(k.Instance("Model")), None)
+    disabled: Property[bool] = Property(k.Bool(), False)
+    action: Property[Callback | None] = Property(k.Nullable(k.Instance("Callback")), None)
 
 
 class ActionItem(MenuItem):
@@ -693,7 +693,9 @@ class AreaVisuals(Model):
         None,
     )
     hatch_weight: Property[float] = Property(k.Float(), 1)
-    hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
+    hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
+    )
     hover_line_color: Property[Any] = Property(k.Nullable(k.Color()), "black")
     hover_line_alpha: Property[float] = Property(k.Float(), 1)
     hover_line_width: Property[float] = Property(k.Float(), 1)
@@ -755,8 +757,8 @@ class AreaVisuals(Model):
         None,
     )
     hover_hatch_weight: Property[float] = Property(k.Float(), 1)
-    hover_hatch_extra: Property[dict[str, Any]] = Property(
-        k.Dict(k.String(), k.AnyKind()), factory=dict
+    hover_hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
     )
 
 
@@ -976,8 +978,8 @@ class Axis(GuideRenderer):
         None,
     )
     background_hatch_weight: Property[float] = Property(k.Float(), 1)
-    background_hatch_extra: Property[dict[str, Any]] = Property(
-        k.Dict(k.String(), k.AnyKind()), factory=dict
+    background_hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
     )
     dimension: Property[int | str] = Property(k.Either(k.Int(), k.Enum("auto")), "auto")
     face: Property[str] = Property(k.Either(k.Enum("front", "back"), k.Enum("auto")), "auto")
@@ -999,8 +1001,13 @@ class Axis(GuideRenderer):
     major_label_orientation: Property[str | float] = Property(
         k.Either(k.Enum("vertical", "horizontal", "parallel", "normal"), k.Float()), "horizontal"
     )
-    major_label_overrides: Property[Any] = Property(
-        k.Either(k.Dict(k.String(), k.Either(k.String(), k.Instance("BaseText"))), k.AnyKind()),
+    major_label_overrides: Property[
+        dict[str, str | BaseText] | dict[str | float, str | BaseText]
+    ] = Property(
+        k.Either(
+            k.Dict(k.String(), k.Either(k.String(), k.Instance("BaseText"))),
+            k.Dict(k.Either(k.String(), k.Float()), k.Either(k.String(), k.Instance("BaseText"))),
+        ),
         factory=dict,
     )
     major_label_policy: Property[LabelingPolicy] = Property(
@@ -1108,7 +1115,9 @@ class Band(UpperLower):
         None,
     )
     hatch_weight: Property[float] = Property(k.Float(), 1)
-    hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
+    hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
+    )
 
 
 class NoOverlap(LabelingPolicy):
@@ -1215,8 +1224,8 @@ class BaseBar(Annotation, abstract=True):
         None,
     )
     background_hatch_weight: Property[float] = Property(k.Float(), 1)
-    background_hatch_extra: Property[dict[str, Any]] = Property(
-        k.Dict(k.String(), k.AnyKind()), factory=dict
+    background_hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
     )
     border_line_color: Property[Any] = Property(k.Nullable(k.Color()), None)
     border_line_alpha: Property[float] = Property(k.Float(), 1)
@@ -1277,8 +1286,13 @@ class BaseBar(Annotation, abstract=True):
     formatter: Property[TickFormatter | str] = Property(
         k.Either(k.Instance("TickFormatter"), k.Enum("auto")), "auto"
     )
-    major_label_overrides: Property[Any] = Property(
-        k.Either(k.Dict(k.String(), k.Either(k.String(), k.Instance("BaseText"))), k.AnyKind()),
+    major_label_overrides: Property[
+        dict[str, str | BaseText] | dict[str | float, str | BaseText]
+    ] = Property(
+        k.Either(
+            k.Dict(k.String(), k.Either(k.String(), k.Instance("BaseText"))),
+            k.Dict(k.Either(k.String(), k.Float()), k.Either(k.String(), k.Instance("BaseText"))),
+        ),
         factory=dict,
     )
     major_label_policy: Property[LabelingPolicy] = Property(
@@ -1411,8 +1425,8 @@ class BaseColorBar(Annotation):
         None,
     )
     background_hatch_weight: Property[float] = Property(k.Float(), 1)
-    background_hatch_extra: Property[dict[str, Any]] = Property(
-        k.Dict(k.String(), k.AnyKind()), factory=dict
+    background_hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
     )
     location: Property[str | tuple[float, float]] = Property(
         k.Either(
@@ -1451,8 +1465,13 @@ class BaseColorBar(Annotation):
     formatter: Property[TickFormatter | str] = Property(
         k.Either(k.Instance("TickFormatter"), k.Enum("auto")), "auto"
     )
-    major_label_overrides: Property[Any] = Property(
-        k.Either(k.Dict(k.String(), k.Either(k.String(), k.Instance("BaseText"))), k.AnyKind()),
+    major_label_overrides: Property[
+        dict[str, str | BaseText] | dict[str | float, str | BaseText]
+    ] = Property(
+        k.Either(
+            k.Dict(k.String(), k.Either(k.String(), k.Instance("BaseText"))),
+            k.Dict(k.Either(k.String(), k.Float()), k.Either(k.String(), k.Instance("BaseText"))),
+        ),
         factory=dict,
     )
     major_label_policy: Property[LabelingPolicy] = Property(
@@ -1473,25 +1492,21 @@ class PickerBase(InputWidget, abstract=True):
 
 
 class BaseDatePicker(PickerBase, abstract=True):
-    min_date: Property[Any] = Property(
-        k.Nullable(k.Either(k.AnyKind(), k.String(), k.Float())), None
-    )
-    max_date: Property[Any] = Property(
-        k.Nullable(k.Either(k.AnyKind(), k.String(), k.Float())), None
-    )
+    min_date: Property[Any] = Property(k.Nullable(k.Either(k.Date(), k.String(), k.Float())), None)
+    max_date: Property[Any] = Property(k.Nullable(k.Either(k.Date(), k.String(), k.Float())), None)
     disabled_dates: Property[list[Any] | None] = Property(
         k.Nullable(
             k.List(
                 k.Either(
-                    k.Either(k.AnyKind(), k.String(), k.Float()),
+                    k.Either(k.Date(), k.String(), k.Float()),
                     k.Tuple(
-                        k.Either(k.AnyKind(), k.String(), k.Float()),
-                        k.Either(k.AnyKind(), k.String(), k.Float()),
+                        k.Either(k.Date(), k.String(), k.Float()),
+                        k.Either(k.Date(), k.String(), k.Float()),
                     ),
                     k.Struct.of(
                         {
-                            "from": k.Either(k.AnyKind(), k.String(), k.Float()),
-                            "to": k.Either(k.AnyKind(), k.String(), k.Float()),
+                            "from": k.Either(k.Date(), k.String(), k.Float()),
+                            "to": k.Either(k.Date(), k.String(), k.Float()),
                         }
                     ),
                 )
@@ -1503,15 +1518,15 @@ class BaseDatePicker(PickerBase, abstract=True):
         k.Nullable(
             k.List(
                 k.Either(
-                    k.Either(k.AnyKind(), k.String(), k.Float()),
+                    k.Either(k.Date(), k.String(), k.Float()),
                     k.Tuple(
-                        k.Either(k.AnyKind(), k.String(), k.Float()),
-                        k.Either(k.AnyKind(), k.String(), k.Float()),
+                        k.Either(k.Date(), k.String(), k.Float()),
+                        k.Either(k.Date(), k.String(), k.Float()),
                     ),
                     k.Struct.of(
                         {
-                            "from": k.Either(k.AnyKind(), k.String(), k.Float()),
-                            "to": k.Either(k.AnyKind(), k.String(), k.Float()),
+                            "from": k.Either(k.Date(), k.String(), k.Float()),
+                            "to": k.Either(k.Date(), k.String(), k.Float()),
                         }
                     ),
                 )
@@ -1750,7 +1765,9 @@ class BoxAnnotation(Annotation):
         None,
     )
     hatch_weight: Property[float] = Property(k.Float(), 1)
-    hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
+    hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
+    )
     hover_line_color: Property[Any] = Property(k.Nullable(k.Color()), None)
     hover_line_alpha: Property[float] = Property(k.Float(), 0.3)
     hover_line_width: Property[float] = Property(k.Float(), 1)
@@ -1812,8 +1829,8 @@ class BoxAnnotation(Annotation):
         None,
     )
     hover_hatch_weight: Property[float] = Property(k.Float(), 1)
-    hover_hatch_extra: Property[dict[str, Any]] = Property(
-        k.Dict(k.String(), k.AnyKind()), factory=dict
+    hover_hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
     )
     top: Property[
         float
@@ -2148,8 +2165,8 @@ class NumericalRange(Range, abstract=True):
 class DataRange(NumericalRange):
     start: Property[Any] = Property(k.Float(), factory=lambda: float("nan"))
     end: Property[Any] = Property(k.Float(), factory=lambda: float("nan"))
-    renderers: Property[list[Any] | str] = Property(
-        k.Either(k.List(k.AnyKind()), k.Enum("auto")), factory=list
+    renderers: Property[list[Model] | str] = Property(
+        k.Either(k.List(k.Instance("Model")), k.Enum("auto")), factory=list
     )
 
 
@@ -2884,11 +2901,9 @@ class CustomAction(ActionTool):
     description: Property[Any] = Property(k.Nullable(k.String()), "Perform a Custom Action")
     active: Property[Any] = Property(k.Bool(), False)
     disabled: Property[Any] = Property(k.Bool(), False)
-    callback: Property[Any] = Property(
-        k.Nullable(k.Either(k.Instance("CustomJS"), k.AnyKind())), None
-    )
-    active_callback: Property[Any] = Property(
-        k.Nullable(k.Either(k.Instance("CustomJS"), k.AnyKind(), k.Enum("auto"))), None
+    callback: Property[CustomJS | None] = Property(k.Nullable(k.Instance("CustomJS")), None)
+    active_callback: Property[CustomJS | str | None] = Property(
+        k.Nullable(k.Either(k.Instance("CustomJS"), k.Enum("auto"))), None
     )
 
 
@@ -3002,15 +3017,14 @@ class DateFormatter(StringFormatter):
 
 
 class DatePicker(BaseDatePicker):
-    value: Property[Any] = Property(k.Nullable(k.Either(k.AnyKind(), k.String(), k.Float())), None)
+    value: Property[Any] = Property(k.Nullable(k.Either(k.Date(), k.String(), k.Float())), None)
 
 
 class DateRangePicker(BaseDatePicker):
     value: Property[tuple[Any, Any] | None] = Property(
         k.Nullable(
             k.Tuple(
-                k.Either(k.AnyKind(), k.String(), k.Float()),
-                k.Either(k.AnyKind(), k.String(), k.Float()),
+                k.Either(k.Date(), k.String(), k.Float()), k.Either(k.Date(), k.String(), k.Float())
             )
         ),
         None,
@@ -3079,15 +3093,14 @@ class DatetimeAxis(ContinuousAxis):
 
 
 class DatetimePicker(BaseDatetimePicker):
-    value: Property[Any] = Property(k.Nullable(k.Either(k.AnyKind(), k.String(), k.Float())), None)
+    value: Property[Any] = Property(k.Nullable(k.Either(k.Date(), k.String(), k.Float())), None)
 
 
 class DatetimeRangePicker(BaseDatetimePicker):
     value: Property[tuple[Any, Any] | None] = Property(
         k.Nullable(
             k.Tuple(
-                k.Either(k.AnyKind(), k.String(), k.Float()),
-                k.Either(k.AnyKind(), k.String(), k.Float()),
+                k.Either(k.Date(), k.String(), k.Float()), k.Either(k.Date(), k.String(), k.Float())
             )
         ),
         None,
@@ -3348,7 +3361,7 @@ class Toolbar(UIElement):
 
 class Plot(LayoutDOM):
     context_menu: Property[Any] = Property(
-        k.Nullable(k.Either(k.AnyKind(), k.Enum("auto"))), "auto"
+        k.Nullable(k.Either(k.Instance("Model"), k.Enum("auto"))), "auto"
     )
     width: Property[Any] = Property(k.Nullable(k.Float()), 600)
     height: Property[Any] = Property(k.Nullable(k.Float()), 600)
@@ -3413,8 +3426,8 @@ class Plot(LayoutDOM):
         None,
     )
     background_hatch_weight: Property[float] = Property(k.Float(), 1)
-    background_hatch_extra: Property[dict[str, Any]] = Property(
-        k.Dict(k.String(), k.AnyKind()), factory=dict
+    background_hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
     )
     border_line_color: Property[Any] = Property(k.Nullable(k.Color()), None)
     border_line_alpha: Property[float] = Property(k.Float(), 1)
@@ -3477,8 +3490,8 @@ class Plot(LayoutDOM):
         None,
     )
     border_hatch_weight: Property[float] = Property(k.Float(), 1)
-    border_hatch_extra: Property[dict[str, Any]] = Property(
-        k.Dict(k.String(), k.AnyKind()), factory=dict
+    border_hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
     )
     toolbar: Property[Toolbar] = Property(k.Instance("Toolbar"), factory=Toolbar)
     toolbar_location: Property[str | None] = Property(
@@ -3774,8 +3787,8 @@ class Grid(GuideRenderer):
         None,
     )
     band_hatch_weight: Property[float] = Property(k.Float(), 1)
-    band_hatch_extra: Property[dict[str, Any]] = Property(
-        k.Dict(k.String(), k.AnyKind()), factory=dict
+    band_hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
     )
     bounds: Property[tuple[float, float] | str] = Property(
         k.Either(k.Tuple(k.Float(), k.Float()), k.Enum("auto")), "auto"
@@ -3802,7 +3815,9 @@ class GridBox(CSSGridBox):
         ),
         factory=list,
     )
-    rows: Property[Any] = Property(
+    rows: Property[
+        str | dict[str, Any] | list[str | dict[str, Any]] | dict[int, str | dict[str, Any]] | None
+    ] = Property(
         k.Nullable(
             k.Either(
                 k.Either(
@@ -3821,12 +3836,23 @@ class GridBox(CSSGridBox):
                         ),
                     )
                 ),
-                k.AnyKind(),
+                k.Dict(
+                    k.Int(),
+                    k.Either(
+                        k.String(),
+                        k.Struct.of(
+                            {"size": k.String(), "align": k.Enum("start", "center", "end", "auto")},
+                            optional=["size", "align"],
+                        ),
+                    ),
+                ),
             )
         ),
         None,
     )
-    cols: Property[Any] = Property(
+    cols: Property[
+        str | dict[str, Any] | list[str | dict[str, Any]] | dict[int, str | dict[str, Any]] | None
+    ] = Property(
         k.Nullable(
             k.Either(
                 k.Either(
@@ -3845,7 +3871,16 @@ class GridBox(CSSGridBox):
                         ),
                     )
                 ),
-                k.AnyKind(),
+                k.Dict(
+                    k.Int(),
+                    k.Either(
+                        k.String(),
+                        k.Struct.of(
+                            {"size": k.String(), "align": k.Enum("start", "center", "end", "auto")},
+                            optional=["size", "align"],
+                        ),
+                    ),
+                ),
             )
         ),
         None,
@@ -3870,7 +3905,9 @@ class GridPlot(LayoutDOM):
         ),
         factory=list,
     )
-    rows: Property[Any] = Property(
+    rows: Property[
+        str | dict[str, Any] | list[str | dict[str, Any]] | dict[int, str | dict[str, Any]] | None
+    ] = Property(
         k.Nullable(
             k.Either(
                 k.Either(
@@ -3889,12 +3926,23 @@ class GridPlot(LayoutDOM):
                         ),
                     )
                 ),
-                k.AnyKind(),
+                k.Dict(
+                    k.Int(),
+                    k.Either(
+                        k.String(),
+                        k.Struct.of(
+                            {"size": k.String(), "align": k.Enum("start", "center", "end", "auto")},
+                            optional=["size", "align"],
+                        ),
+                    ),
+                ),
             )
         ),
         None,
     )
-    cols: Property[Any] = Property(
+    cols: Property[
+        str | dict[str, Any] | list[str | dict[str, Any]] | dict[int, str | dict[str, Any]] | None
+    ] = Property(
         k.Nullable(
             k.Either(
                 k.Either(
@@ -3913,7 +3961,16 @@ class GridPlot(LayoutDOM):
                         ),
                     )
                 ),
-                k.AnyKind(),
+                k.Dict(
+                    k.Int(),
+                    k.Either(
+                        k.String(),
+                        k.Struct.of(
+                            {"size": k.String(), "align": k.Enum("start", "center", "end", "auto")},
+                            optional=["size", "align"],
+                        ),
+                    ),
+                ),
             )
         ),
         None,
@@ -3987,7 +4044,9 @@ class HBox(CSSGridBox):
         ),
         factory=list,
     )
-    cols: Property[Any] = Property(
+    cols: Property[
+        str | dict[str, Any] | list[str | dict[str, Any]] | dict[int, str | dict[str, Any]] | None
+    ] = Property(
         k.Nullable(
             k.Either(
                 k.Either(
@@ -4006,7 +4065,16 @@ class HBox(CSSGridBox):
                         ),
                     )
                 ),
-                k.AnyKind(),
+                k.Dict(
+                    k.Int(),
+                    k.Either(
+                        k.String(),
+                        k.Struct.of(
+                            {"size": k.String(), "align": k.Enum("start", "center", "end", "auto")},
+                            optional=["size", "align"],
+                        ),
+                    ),
+                ),
             )
         ),
         None,
@@ -4168,8 +4236,8 @@ class TextAnnotation(Annotation):
         None,
     )
     background_hatch_weight: Property[float] = Property(k.Float(), 1)
-    background_hatch_extra: Property[dict[str, Any]] = Property(
-        k.Dict(k.String(), k.AnyKind()), factory=dict
+    background_hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
     )
     text: Property[str | BaseText] = Property(k.Either(k.String(), k.Instance("BaseText")), "")
     padding: Property[int | tuple[int, int] | dict[str, Any] | tuple[int, int, int, int]] = (
@@ -4381,14 +4449,9 @@ class HexTile(Glyph):
 
 
 class HoverTool(InspectTool):
-    tooltips: Property[Any] = Property(
+    tooltips: Property[DOMElement | str | list[tuple[str, str]] | None] = Property(
         k.Nullable(
-            k.Either(
-                k.Instance("DOMElement"),
-                k.String(),
-                k.List(k.Tuple(k.String(), k.String())),
-                k.AnyKind(),
-            )
+            k.Either(k.Instance("DOMElement"), k.String(), k.List(k.Tuple(k.String(), k.String())))
         ),
         factory=lambda: [
             ["index", "$index"],
@@ -4405,14 +4468,8 @@ class HoverTool(InspectTool):
         ),
         factory=dict,
     )
-    filters: Property[dict[str, Any]] = Property(
-        k.Dict(
-            k.String(),
-            k.Either(
-                k.Either(k.AnyKind(), k.Instance("CustomJS")),
-                k.List(k.Either(k.AnyKind(), k.Instance("CustomJS"))),
-            ),
-        ),
+    filters: Property[dict[str, CustomJS | list[CustomJS]]] = Property(
+        k.Dict(k.String(), k.Either(k.Instance("CustomJS"), k.List(k.Instance("CustomJS")))),
         factory=dict,
     )
     sort_by: Property[str | list[str | tuple[str, str | int]] | None] = Property(
@@ -4578,7 +4635,7 @@ class IndexFilter(Filter):
 
 class Indexed(Coordinate):
     index: Property[int | None] = Property(k.Int(), None)
-    renderer: Property[Any] = Property(k.AnyKind(), None)
+    renderer: Property[Model | None] = Property(k.Instance("Model"), None)
 
 
 class Indicator(Widget, abstract=True):
@@ -4846,8 +4903,8 @@ class Legend(Annotation):
         None,
     )
     inactive_hatch_weight: Property[float] = Property(k.Float(), 1)
-    inactive_hatch_extra: Property[dict[str, Any]] = Property(
-        k.Dict(k.String(), k.AnyKind()), factory=dict
+    inactive_hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
     )
     border_line_color: Property[Any] = Property(k.Nullable(k.Color()), "#e5e5e5")
     border_line_alpha: Property[float] = Property(k.Float(), 0.5)
@@ -4910,8 +4967,8 @@ class Legend(Annotation):
         None,
     )
     background_hatch_weight: Property[float] = Property(k.Float(), 1)
-    background_hatch_extra: Property[dict[str, Any]] = Property(
-        k.Dict(k.String(), k.AnyKind()), factory=dict
+    background_hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
     )
     item_background_fill_color: Property[Any] = Property(k.Nullable(k.Color()), "#f1f1f1")
     item_background_fill_alpha: Property[float] = Property(k.Float(), 0.8)
@@ -4964,8 +5021,8 @@ class Legend(Annotation):
         None,
     )
     item_background_hatch_weight: Property[float] = Property(k.Float(), 1)
-    item_background_hatch_extra: Property[dict[str, Any]] = Property(
-        k.Dict(k.String(), k.AnyKind()), factory=dict
+    item_background_hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
     )
     orientation: Property[str] = Property(k.Enum("vertical", "horizontal"), "vertical")
     ncols: Property[int | str] = Property(k.Either(k.Positive(k.Int()), k.Enum("auto")), "auto")
@@ -5527,14 +5584,14 @@ class MultiSelect(InputWidget):
 
 class MultipleDatePicker(BaseDatePicker):
     value: Property[list[Any]] = Property(
-        k.List(k.Either(k.AnyKind(), k.String(), k.Float())), factory=list
+        k.List(k.Either(k.Date(), k.String(), k.Float())), factory=list
     )
     separator: Property[str] = Property(k.String(), ", ")
 
 
 class MultipleDatetimePicker(BaseDatetimePicker):
     value: Property[list[Any]] = Property(
-        k.List(k.Either(k.AnyKind(), k.String(), k.Float())), factory=list
+        k.List(k.Either(k.Date(), k.String(), k.Float())), factory=list
     )
     separator: Property[str] = Property(k.String(), ", ")
 
@@ -5910,7 +5967,9 @@ class PolyAnnotation(Annotation):
         None,
     )
     hatch_weight: Property[float] = Property(k.Float(), 1)
-    hatch_extra: Property[dict[str, Any]] = Property(k.Dict(k.String(), k.AnyKind()), factory=dict)
+    hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
+    )
     hover_line_color: Property[Any] = Property(k.Nullable(k.Color()), None)
     hover_line_alpha: Property[float] = Property(k.Float(), 0.3)
     hover_line_width: Property[float] = Property(k.Float(), 1)
@@ -5972,8 +6031,8 @@ class PolyAnnotation(Annotation):
         None,
     )
     hover_hatch_weight: Property[float] = Property(k.Float(), 1)
-    hover_hatch_extra: Property[dict[str, Any]] = Property(
-        k.Dict(k.String(), k.AnyKind()), factory=dict
+    hover_hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
     )
     xs: Property[Any] = Property(k.AnyKind(), factory=list)
     ys: Property[Any] = Property(k.AnyKind(), factory=list)
@@ -6204,8 +6263,8 @@ class ScaleBar(Annotation):
         None,
     )
     background_hatch_weight: Property[float] = Property(k.Float(), 1)
-    background_hatch_extra: Property[dict[str, Any]] = Property(
-        k.Dict(k.String(), k.AnyKind()), factory=dict
+    background_hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
     )
     bar_line_color: Property[Any] = Property(k.Nullable(k.Color()), "black")
     bar_line_alpha: Property[float] = Property(k.Float(), 1)
@@ -6607,8 +6666,8 @@ class Slope(Annotation):
         None,
     )
     above_hatch_weight: Property[float] = Property(k.Float(), 1)
-    above_hatch_extra: Property[dict[str, Any]] = Property(
-        k.Dict(k.String(), k.AnyKind()), factory=dict
+    above_hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
     )
     below_fill_color: Property[Any] = Property(k.Nullable(k.Color()), None)
     below_fill_alpha: Property[float] = Property(k.Float(), 0.4)
@@ -6661,8 +6720,8 @@ class Slope(Annotation):
         None,
     )
     below_hatch_weight: Property[float] = Property(k.Float(), 1)
-    below_hatch_extra: Property[dict[str, Any]] = Property(
-        k.Dict(k.String(), k.AnyKind()), factory=dict
+    below_hatch_extra: Property[dict[str, Model]] = Property(
+        k.Dict(k.String(), k.Instance("Model")), factory=dict
     )
     gradient: Property[float | None] = Property(k.Nullable(k.Float()), None)
     y_intercept: Property[float | None] = Property(k.Nullable(k.Float()), None)
@@ -6728,8 +6787,11 @@ class StackColorMapper(ColorMapper):
 
 
 class StaticLayoutProvider(LayoutProvider):
-    graph_layout: Property[Any] = Property(
-        k.Either(k.Dict(k.String(), k.AnyKind()), k.AnyKind()), factory=dict
+    graph_layout: Property[dict[str, Any] | dict[int | str, Any]] = Property(
+        k.Either(
+            k.Dict(k.String(), k.AnyKind()), k.Dict(k.Either(k.Int(), k.String()), k.AnyKind())
+        ),
+        factory=dict,
     )
 
 
@@ -7526,7 +7588,9 @@ class VBox(CSSGridBox):
         ),
         factory=list,
     )
-    rows: Property[Any] = Property(
+    rows: Property[
+        str | dict[str, Any] | list[str | dict[str, Any]] | dict[int, str | dict[str, Any]] | None
+    ] = Property(
         k.Nullable(
             k.Either(
                 k.Either(
@@ -7545,7 +7609,16 @@ class VBox(CSSGridBox):
                         ),
                     )
                 ),
-                k.AnyKind(),
+                k.Dict(
+                    k.Int(),
+                    k.Either(
+                        k.String(),
+                        k.Struct.of(
+                            {"size": k.String(), "align": k.Enum("start", "center", "end", "auto")},
+                            optional=["size", "align"],
+                        ),
+                    ),
+                ),
             )
         ),
         None,
@@ -7893,14 +7966,8 @@ class ValueRef(Placeholder, name="bokeh.models.dom.ValueRef"):
         ),
         "raw",
     )
-    filter: Property[Any] = Property(
-        k.Nullable(
-            k.Either(
-                k.Either(k.AnyKind(), k.Instance("CustomJS")),
-                k.List(k.Either(k.AnyKind(), k.Instance("CustomJS"))),
-            )
-        ),
-        None,
+    filter: Property[CustomJS | list[CustomJS] | None] = Property(
+        k.Nullable(k.Either(k.Instance("CustomJS"), k.List(k.Instance("CustomJS")))), None
     )
 
 
