@@ -429,6 +429,8 @@ def default_argument(value: Any, spec: bool) -> tuple[str, list[str]]:
             return f"Value({python_literal(value['value'])})", []
         if value is None or isinstance(value, str | int | float):
             return f"Value({python_literal(value)})", []
+        if isinstance(value, list) or value == {}:  # a dash pattern, hatch extras: a constant
+            return f"factory=lambda: Value({python_literal(value)})", []
     try:
         literal = python_literal(value)
     except Unrepresentable:
@@ -585,6 +587,16 @@ def generate(schema: dict[str, Any], version: str) -> str:
             keywords.append(f'name="{name}"')
         if not model["registered"]:
             keywords.append("abstract=True")
+        parent = schema[model["base"]]["props"] if model["base"] else {}
+        hidden = sorted(
+            attr
+            for attr, prop in model["props"].items()
+            if prop["options"].get("internal")
+            and attr in parent
+            and not parent[attr]["options"].get("internal")
+        )
+        if hidden:  # public in the base class, internal (never sent) in this one
+            keywords.append(f"hidden={tuple(hidden)!r}")
         header = ", ".join(bases + keywords)
         out += ["", f"class {names_of[name]}({header}):"]
         out += bodies[name] or ["    pass"]

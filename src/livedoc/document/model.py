@@ -321,6 +321,7 @@ class Model(BaseModel):
     __model_name__: ClassVar[str] = "Model"
     __abstract__: ClassVar[bool] = True
     __properties__: ClassVar[dict[str, Property[Any]]] = {}
+    __hidden__: ClassVar[tuple[str, ...]] = ()
 
     name: Property[str | None] = Property(Nullable(String()), None)
     tags: Property[list[Any]] = Property(List(AnyKind()), factory=list)
@@ -334,14 +335,26 @@ class Model(BaseModel):
     syncable: Property[bool] = Property(Bool(), True)
 
     def __init_subclass__(
-        cls, *, name: str | None = None, abstract: bool = False, **kwargs: Any
+        cls,
+        *,
+        name: str | None = None,
+        abstract: bool = False,
+        hidden: tuple[str, ...] = (),
+        **kwargs: Any,
     ) -> None:
         super().__init_subclass__(**kwargs)
         properties: dict[str, Property[Any]] = {}
         for klass in reversed(cls.__mro__):
+            for attr in getattr(klass, "__hidden__", ()):
+                properties.pop(attr, None)
             for attr, value in vars(klass).items():
                 if isinstance(value, Property):
                     properties[attr] = value
+        # `hidden`: base-class properties this class does not have (BokehJS makes them
+        # internal here); reading or setting one is an unknown-attribute error.
+        cls.__hidden__ = hidden
+        for attr in hidden:
+            properties.pop(attr, None)
         cls.__properties__ = properties
         cls.__abstract__ = abstract
         cls.__model_name__ = name or cls.__name__

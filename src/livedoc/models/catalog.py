@@ -481,7 +481,7 @@ class AnnularWedge(XYGlyph):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -548,7 +548,7 @@ class Annulus(XYGlyph):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -612,7 +612,7 @@ class Arc(XYGlyph):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     direction: Property[str] = Property(k.Enum("clock", "anticlock"), "anticlock")
     radius: Property[Any] = Property(k.Spec(k.Float()), Field("radius"))
@@ -786,7 +786,7 @@ class OpenHead(ArrowHead):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
 
 
@@ -800,7 +800,7 @@ class Arrow(DataAnnotation):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     x_start: Property[Any] = Property(k.Spec(_COORDINATE), Field("x_start"))
     y_start: Property[Any] = Property(k.Spec(_COORDINATE), Field("y_start"))
@@ -1592,7 +1592,7 @@ class Bezier(Glyph):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
 
 
@@ -1611,7 +1611,7 @@ class LRTB(Glyph, abstract=True):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -2504,7 +2504,7 @@ class CenterRotatable(XYGlyph, abstract=True):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -2606,7 +2606,7 @@ class RadialGlyph(XYGlyph, abstract=True):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -4091,7 +4091,7 @@ class HSpan(Glyph):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     y: Property[Any] = Property(k.Spec(_COORDINATE), Field("y"))
 
@@ -4106,7 +4106,7 @@ class HStrip(Glyph):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -4333,7 +4333,9 @@ class HTMLLabelSet(DataAnnotation):
     border_line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    border_line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    border_line_dash: Property[Any] = Property(
+        k.Spec(_DASH, strings="value"), factory=lambda: Value([])
+    )
     border_line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     background_fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value(None))
     background_fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -4351,7 +4353,7 @@ class HTMLTemplateFormatter(CellFormatter):
     template: Property[str] = Property(k.String(), "<%= value %>")
 
 
-class HTMLTitle(TextAnnotation):
+class HTMLTitle(TextAnnotation, hidden=("text_align", "text_baseline")):
     text_font_size: Property[Any] = Property(k.String(), "13px")
     text_font_style: Property[Any] = Property(
         k.Enum("normal", "italic", "bold", "bold italic"), "bold"
@@ -4390,7 +4392,7 @@ class HexTile(Glyph):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -4752,7 +4754,9 @@ class LabelSet(DataAnnotation):
     border_line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    border_line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    border_line_dash: Property[Any] = Property(
+        k.Spec(_DASH, strings="value"), factory=lambda: Value([])
+    )
     border_line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     background_fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value(None))
     background_fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -5198,7 +5202,7 @@ class Marker(XYGlyph, abstract=True):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -5287,7 +5291,9 @@ class Text(XYGlyph):
     border_line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    border_line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    border_line_dash: Property[Any] = Property(
+        k.Spec(_DASH, strings="value"), factory=lambda: Value([])
+    )
     border_line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     background_fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value(None))
     background_fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -5506,7 +5512,7 @@ class MultiLine(Glyph):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
 
 
@@ -5522,7 +5528,7 @@ class MultiPolygons(Glyph):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -5635,7 +5641,7 @@ class NormalHead(ArrowHead):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -5830,7 +5836,7 @@ class Patches(Glyph):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -6112,7 +6118,7 @@ class Quadratic(Glyph):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
 
 
@@ -6147,7 +6153,7 @@ class Ray(XYGlyph):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     length: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     angle: Property[Any] = Property(k.Spec(k.Float()), Value(0))
@@ -6495,7 +6501,7 @@ class Segment(Glyph):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
 
 
@@ -6540,7 +6546,9 @@ class SizeBar(BaseBar):
     glyph_line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    glyph_line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    glyph_line_dash: Property[Any] = Property(
+        k.Spec(_DASH, strings="value"), factory=lambda: Value([])
+    )
     glyph_line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     glyph_fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     glyph_fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -7388,7 +7396,7 @@ class TeeHead(ArrowHead):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
 
 
@@ -7635,7 +7643,7 @@ class VSpan(Glyph):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     x: Property[Any] = Property(k.Spec(_COORDINATE), Field("x"))
 
@@ -7650,7 +7658,7 @@ class VStrip(Glyph):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -7714,7 +7722,7 @@ class VeeHead(ArrowHead):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("black"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -7776,7 +7784,7 @@ class Wedge(XYGlyph):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     fill_color: Property[Any] = Property(k.Spec(k.Nullable(k.Color())), Value("gray"))
     fill_alpha: Property[Any] = Property(k.Spec(k.Float()), Value(1))
@@ -7888,7 +7896,7 @@ class Whisker(UpperLower):
     line_cap: Property[Any] = Property(
         k.Spec(k.Enum("round", "butt", "square"), strings="value"), Value("butt")
     )
-    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=list)
+    line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
     lower_head: Property[ArrowHead | None] = Property(k.Nullable(k.Instance("ArrowHead")), None)
     upper_head: Property[ArrowHead | None] = Property(k.Nullable(k.Instance("ArrowHead")), None)
