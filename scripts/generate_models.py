@@ -401,6 +401,9 @@ def python_literal(value: Any) -> str:
             )
         if "__array__" in value:
             return repr(value["__array__"])
+        if "__model__" in value and "." not in value["__model__"]:
+            arguments = ", ".join(f"{k}={python_literal(v)}" for k, v in value["attrs"].items())
+            return f"{value['__model__']}({arguments})"
         if any(key.startswith("__") for key in value):
             raise Unrepresentable(value)
         return "{" + ", ".join(f"{k!r}: {python_literal(v)}" for k, v in value.items()) + "}"
@@ -415,9 +418,12 @@ def default_argument(value: Any, spec: bool) -> tuple[str, list[str]]:
         return "None", []  # BokehJS has no default: the app must set it
     if isinstance(value, dict) and "__model__" in value:
         if value["attrs"]:
-            # A configured model (a tool's overlay, a glyph's default mapper): leave it to
-            # BokehJS, which builds it when the attribute is omitted.
-            return "None", []
+            # A configured model (a tool's overlay, a glyph's default mapper): built the same
+            # way, so Python can style it (`tool.overlay.fill_color = ...`), as in bokeh.
+            try:
+                return f"factory=lambda: {python_literal(value)}", []
+            except Unrepresentable:
+                return "None", []  # left to BokehJS, which builds it when omitted
         model = value["__model__"]
         return f"factory={model}", [model]
     if isinstance(value, dict) and "__opaque__" in value:
@@ -436,8 +442,8 @@ def default_argument(value: Any, spec: bool) -> tuple[str, list[str]]:
     except Unrepresentable:
         return "None", []
     if isinstance(value, list):
-        if _holds_models(value):
-            return "factory=list", []  # BokehJS builds its own default models when omitted
+        if _holds_models(value):  # sub-tickers of a ticker: built the same way
+            return f"factory=lambda: {literal}", []
         return ("factory=list", []) if not value else (f"factory=lambda: {literal}", [])
     if isinstance(value, dict) and ("__set__" in value):
         return ("factory=set", []) if not value["__set__"] else (f"factory=lambda: {literal}", [])

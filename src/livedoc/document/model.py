@@ -13,6 +13,7 @@ model's `on_change` callbacks with `(attr, old, new)`.
 
 from __future__ import annotations
 
+import functools
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
@@ -283,13 +284,18 @@ class Property(Generic[T]):
     def default_value(self) -> Any:
         return self.factory() if self.factory is not None else self.default
 
-    @property
+    @functools.cached_property
     def default_is_model(self) -> bool:
-        """A default that is a new model per instance must be sent: the peer can't recreate it."""
-        return (
-            self.factory is not None
-            and isinstance(self.factory, type)
-            and issubclass(self.factory, BaseModel)
+        """A default that is a new model per instance (or a list of them) must be sent: the
+        peer cannot recreate its identity. Built once here to find out, for factories that
+        configure a model (`lambda: BoxAnnotation(level="overlay", ...)`)."""
+        if self.factory is None:
+            return False
+        if isinstance(self.factory, type):
+            return issubclass(self.factory, BaseModel)
+        sample = self.factory()
+        return isinstance(sample, BaseModel) or (
+            isinstance(sample, list) and any(isinstance(item, BaseModel) for item in sample)
         )
 
     @overload
@@ -370,7 +376,7 @@ class Model(BaseModel):
         self._values: dict[str, Any] = {}
         self._defaulted: set[str] = set()
         for prop in self.__properties__.values():
-            if prop.default_is_model:
+            if prop.default_is_model and prop.name not in attributes:
                 self._values[prop.name] = prop.default_value()
         for attr, value in attributes.items():
             if attr not in self.__properties__:

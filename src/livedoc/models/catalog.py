@@ -1842,7 +1842,6 @@ class BoxAnnotation(Annotation):
         | tuple[str, str, float]
         | tuple[str, str, str, float]
         | Coordinate
-        | None
     ] = Property(
         k.Either(
             k.Float(),
@@ -1861,7 +1860,7 @@ class BoxAnnotation(Annotation):
             ),
             k.Instance("Coordinate"),
         ),
-        None,
+        factory=lambda: Node(target="frame", symbol="top"),
     )
     bottom: Property[
         float
@@ -1873,7 +1872,6 @@ class BoxAnnotation(Annotation):
         | tuple[str, str, float]
         | tuple[str, str, str, float]
         | Coordinate
-        | None
     ] = Property(
         k.Either(
             k.Float(),
@@ -1892,7 +1890,7 @@ class BoxAnnotation(Annotation):
             ),
             k.Instance("Coordinate"),
         ),
-        None,
+        factory=lambda: Node(target="frame", symbol="bottom"),
     )
     left: Property[
         float
@@ -1904,7 +1902,6 @@ class BoxAnnotation(Annotation):
         | tuple[str, str, float]
         | tuple[str, str, str, float]
         | Coordinate
-        | None
     ] = Property(
         k.Either(
             k.Float(),
@@ -1923,7 +1920,7 @@ class BoxAnnotation(Annotation):
             ),
             k.Instance("Coordinate"),
         ),
-        None,
+        factory=lambda: Node(target="frame", symbol="left"),
     )
     right: Property[
         float
@@ -1935,7 +1932,6 @@ class BoxAnnotation(Annotation):
         | tuple[str, str, float]
         | tuple[str, str, str, float]
         | Coordinate
-        | None
     ] = Property(
         k.Either(
             k.Float(),
@@ -1954,7 +1950,7 @@ class BoxAnnotation(Annotation):
             ),
             k.Instance("Coordinate"),
         ),
-        None,
+        factory=lambda: Node(target="frame", symbol="right"),
     )
     top_units: Property[str] = Property(k.Enum("canvas", "screen", "data"), "data")
     bottom_units: Property[str] = Property(k.Enum("canvas", "screen", "data"), "data")
@@ -2004,8 +2000,11 @@ class BoxAnnotation(Annotation):
     movable: Property[str] = Property(k.Enum("none", "x", "y", "both"), "both")
     symmetric: Property[bool] = Property(k.Bool(), False)
     use_handles: Property[bool] = Property(k.Bool(), False)
-    handles: Property[BoxInteractionHandles | None] = Property(
-        k.Instance("BoxInteractionHandles"), None
+    handles: Property[BoxInteractionHandles] = Property(
+        k.Instance("BoxInteractionHandles"),
+        factory=lambda: BoxInteractionHandles(
+            all=AreaVisuals(fill_color="white", hover_fill_color="lightgray")
+        ),
     )
     inverted: Property[bool] = Property(k.Bool(), False)
 
@@ -2066,7 +2065,25 @@ class RegionSelectTool(SelectTool, abstract=True):
 
 class BoxSelectTool(RegionSelectTool):
     dimensions: Property[str] = Property(k.Enum("width", "height", "both"), "both")
-    overlay: Property[BoxAnnotation | None] = Property(k.Instance("BoxAnnotation"), None)
+    overlay: Property[BoxAnnotation] = Property(
+        k.Instance("BoxAnnotation"),
+        factory=lambda: BoxAnnotation(
+            syncable=False,
+            level="overlay",
+            visible=False,
+            line_color="black",
+            line_alpha=1,
+            line_width=2,
+            line_dash=[4, 4],
+            fill_color="lightgrey",
+            fill_alpha=0.5,
+            top=float("nan"),
+            bottom=float("nan"),
+            left=float("nan"),
+            right=float("nan"),
+            editable=True,
+        ),
+    )
     origin: Property[str] = Property(k.Enum("corner", "center"), "corner")
 
 
@@ -2074,7 +2091,28 @@ class BoxZoomTool(GestureTool):
     dimensions: Property[str] = Property(
         k.Either(k.Enum("width", "height", "both"), k.Enum("auto")), "auto"
     )
-    overlay: Property[BoxAnnotation | None] = Property(k.Instance("BoxAnnotation"), None)
+    overlay: Property[BoxAnnotation] = Property(
+        k.Instance("BoxAnnotation"),
+        factory=lambda: BoxAnnotation(
+            syncable=False,
+            level="overlay",
+            visible=False,
+            line_color="black",
+            line_alpha=1,
+            line_width=2,
+            line_dash=[4, 4],
+            fill_color="lightgrey",
+            fill_alpha=0.5,
+            top=float("nan"),
+            bottom=float("nan"),
+            left=float("nan"),
+            right=float("nan"),
+            top_units="canvas",
+            bottom_units="canvas",
+            left_units="canvas",
+            right_units="canvas",
+        ),
+    )
     match_aspect: Property[bool] = Property(k.Bool(), False)
     origin: Property[str] = Property(k.Enum("corner", "center"), "corner")
 
@@ -3084,7 +3122,69 @@ class DatetimeTickFormatter(TickFormatter):
 
 class DatetimeTicker(CompositeTicker):
     num_minor_ticks: Property[Any] = Property(k.Int(), 0)
-    tickers: Property[Any] = Property(k.List(k.Instance("ContinuousTicker")), None)
+    tickers: Property[Any] = Property(
+        k.List(k.Instance("ContinuousTicker")),
+        factory=lambda: [
+            AdaptiveTicker(num_minor_ticks=0, max_interval=500),
+            AdaptiveTicker(
+                num_minor_ticks=0,
+                base=60,
+                mantissas=[1, 2, 5, 10, 15, 20, 30],
+                min_interval=1000,
+                max_interval=1800000,
+            ),
+            AdaptiveTicker(
+                num_minor_ticks=0,
+                base=24,
+                mantissas=[1, 2, 4, 6, 8, 12],
+                min_interval=3600000,
+                max_interval=43200000,
+            ),
+            DaysTicker(
+                days=[
+                    1,
+                    2,
+                    3,
+                    4,
+                    5,
+                    6,
+                    7,
+                    8,
+                    9,
+                    10,
+                    11,
+                    12,
+                    13,
+                    14,
+                    15,
+                    16,
+                    17,
+                    18,
+                    19,
+                    20,
+                    21,
+                    22,
+                    23,
+                    24,
+                    25,
+                    26,
+                    27,
+                    28,
+                    29,
+                    30,
+                    31,
+                ]
+            ),
+            DaysTicker(days=[1, 4, 7, 10, 13, 16, 19, 22, 25, 28]),
+            DaysTicker(days=[1, 8, 15, 22]),
+            DaysTicker(days=[1, 15]),
+            MonthsTicker(months=[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
+            MonthsTicker(months=[0, 2, 4, 6, 8, 10]),
+            MonthsTicker(months=[0, 4, 8]),
+            MonthsTicker(months=[0, 6]),
+            YearsTicker(),
+        ],
+    )
 
 
 class DatetimeAxis(ContinuousAxis):
@@ -4369,7 +4469,9 @@ class HTMLTitle(TextAnnotation, hidden=("text_align", "text_baseline")):
 
 class HelpButton(AbstractButton):
     label: Property[Any] = Property(k.Either(k.Instance("DOMNode"), k.String()), "")
-    icon: Property[Any] = Property(k.Nullable(k.Instance("Icon")), None)
+    icon: Property[Any] = Property(
+        k.Nullable(k.Instance("Icon")), factory=lambda: BuiltinIcon(size=18, icon_name="help")
+    )
     tooltip: Property[Tooltip | None] = Property(k.Instance("Tooltip"), None)
 
 
@@ -4567,7 +4669,22 @@ class ImageBase(XYGlyph, abstract=True):
 
 
 class Image(ImageBase):
-    color_mapper: Property[ColorMapper | None] = Property(k.Instance("ColorMapper"), None)
+    color_mapper: Property[ColorMapper] = Property(
+        k.Instance("ColorMapper"),
+        factory=lambda: LinearColorMapper(
+            palette=[
+                "#000000",
+                "#252525",
+                "#525252",
+                "#737373",
+                "#969696",
+                "#bdbdbd",
+                "#d9d9d9",
+                "#f0f0f0",
+                "#ffffff",
+            ]
+        ),
+    )
 
 
 class ImageRGBA(ImageBase):
@@ -4820,7 +4937,21 @@ class LabelSet(DataAnnotation):
 
 class LassoSelectTool(RegionSelectTool):
     continuous: Property[Any] = Property(k.Bool(), True)
-    overlay: Property[PolyAnnotation | None] = Property(k.Instance("PolyAnnotation"), None)
+    overlay: Property[PolyAnnotation] = Property(
+        k.Instance("PolyAnnotation"),
+        factory=lambda: PolyAnnotation(
+            syncable=False,
+            level="overlay",
+            visible=False,
+            line_color="black",
+            line_alpha=1,
+            line_width=2,
+            line_dash=[4, 4],
+            fill_color="lightgrey",
+            fill_alpha=0.5,
+            editable=True,
+        ),
+    )
 
 
 class LayoutProvider(Model):
@@ -5448,8 +5579,12 @@ class Menu(UIElement):
 
 
 class MercatorAxis(LinearAxis):
-    ticker: Property[Any] = Property(k.Instance("Ticker"), None)
-    formatter: Property[Any] = Property(k.Instance("TickFormatter"), None)
+    ticker: Property[Any] = Property(
+        k.Instance("Ticker"), factory=lambda: MercatorTicker(dimension="lat")
+    )
+    formatter: Property[Any] = Property(
+        k.Instance("TickFormatter"), factory=lambda: MercatorTickFormatter(dimension="lat")
+    )
 
 
 class MercatorTickFormatter(BasicTickFormatter):
@@ -6068,7 +6203,21 @@ class PolyEditTool(PolyTool):
 
 
 class PolySelectTool(RegionSelectTool):
-    overlay: Property[PolyAnnotation | None] = Property(k.Instance("PolyAnnotation"), None)
+    overlay: Property[PolyAnnotation] = Property(
+        k.Instance("PolyAnnotation"),
+        factory=lambda: PolyAnnotation(
+            syncable=False,
+            level="overlay",
+            visible=False,
+            line_color="black",
+            line_alpha=1,
+            line_width=2,
+            line_dash=[4, 4],
+            fill_color="lightgrey",
+            fill_alpha=0.5,
+            editable=True,
+        ),
+    )
 
 
 class PreText(Markup):
@@ -6139,7 +6288,29 @@ class RangeTool(GestureTool):
     y_range: Property[Range | None] = Property(k.Nullable(k.Instance("Range")), None)
     x_interaction: Property[bool] = Property(k.Bool(), True)
     y_interaction: Property[bool] = Property(k.Bool(), True)
-    overlay: Property[BoxAnnotation | None] = Property(k.Instance("BoxAnnotation"), None)
+    overlay: Property[BoxAnnotation] = Property(
+        k.Instance("BoxAnnotation"),
+        factory=lambda: BoxAnnotation(
+            syncable=False,
+            level="overlay",
+            propagate_hover=True,
+            line_color="black",
+            line_alpha=1,
+            line_width=0.5,
+            line_dash=[2, 2],
+            fill_color="lightgrey",
+            fill_alpha=0.5,
+            top=float("nan"),
+            bottom=float("nan"),
+            left=float("nan"),
+            right=float("nan"),
+            top_limit=Node(target="frame", symbol="top"),
+            bottom_limit=Node(target="frame", symbol="bottom"),
+            left_limit=Node(target="frame", symbol="left"),
+            right_limit=Node(target="frame", symbol="right"),
+            editable=True,
+        ),
+    )
     start_gesture: Property[str] = Property(k.Enum("pan", "tap", "none"), "none")
 
 
@@ -7464,7 +7635,27 @@ class TimedeltaTickFormatter(TickFormatter):
 
 class TimedeltaTicker(CompositeTicker):
     num_minor_ticks: Property[Any] = Property(k.Int(), 0)
-    tickers: Property[Any] = Property(k.List(k.Instance("ContinuousTicker")), None)
+    tickers: Property[Any] = Property(
+        k.List(k.Instance("ContinuousTicker")),
+        factory=lambda: [
+            AdaptiveTicker(num_minor_ticks=0, max_interval=500),
+            AdaptiveTicker(
+                num_minor_ticks=0,
+                base=60,
+                mantissas=[1, 2, 5, 10, 15, 20, 30],
+                min_interval=1000,
+                max_interval=1800000,
+            ),
+            AdaptiveTicker(
+                num_minor_ticks=0,
+                base=24,
+                mantissas=[1, 2, 4, 6, 8, 12],
+                min_interval=3600000,
+                max_interval=43200000,
+            ),
+            AdaptiveTicker(num_minor_ticks=0, min_interval=86400000),
+        ],
+    )
 
 
 class TimedeltaAxis(ContinuousAxis):
@@ -7898,8 +8089,12 @@ class Whisker(UpperLower):
     )
     line_dash: Property[Any] = Property(k.Spec(_DASH, strings="value"), factory=lambda: Value([]))
     line_dash_offset: Property[Any] = Property(k.Spec(k.Float()), Value(0))
-    lower_head: Property[ArrowHead | None] = Property(k.Nullable(k.Instance("ArrowHead")), None)
-    upper_head: Property[ArrowHead | None] = Property(k.Nullable(k.Instance("ArrowHead")), None)
+    lower_head: Property[ArrowHead | None] = Property(
+        k.Nullable(k.Instance("ArrowHead")), factory=lambda: TeeHead(size={"value": 10})
+    )
+    upper_head: Property[ArrowHead | None] = Property(
+        k.Nullable(k.Instance("ArrowHead")), factory=lambda: TeeHead(size={"value": 10})
+    )
 
 
 class XYComponent(Expression, abstract=True):

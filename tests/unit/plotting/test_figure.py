@@ -14,14 +14,17 @@ from livedoc.models import (
     Circle,
     ColumnDataSource,
     DatetimeAxis,
+    DatetimeTicker,
     FactorRange,
     GridPlot,
     HoverTool,
+    Image,
     Legend,
     LinearColorMapper,
     LogAxis,
     PanTool,
     Range1d,
+    RangeTool,
     Scatter,
     ToolProxy,
     VBar,
@@ -239,3 +242,13 @@ def test_palettes() -> None:
     assert interpolate(["#000000", "#ffffff"], 3) == ["#000000", "#808080", "#ffffff"]
     with pytest.raises(ValueError, match="unknown palette"):
         figure().image(image=[np.zeros((2, 2))], palette="rainbow")
+
+
+def test_configured_default_models_exist_in_python_as_in_bokeh() -> None:
+    box_zoom = figure(tools="box_zoom").toolbar.tools[0]
+    box_zoom.overlay.fill_color = "navy"  # styling a tool's overlay, as bokeh apps do
+    assert box_zoom.overlay.level == "overlay"
+    assert box_zoom.overlay.syncable is False
+    assert len(DatetimeTicker().tickers) > 5
+    assert Image().color_mapper.palette[0] == "#000000"  # greys by default
+    assert RangeTool().overlay.fill_alpha == 0.5
