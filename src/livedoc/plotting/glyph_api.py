@@ -9,7 +9,9 @@ Every coordinate or visual argument may be
 
 Shorthands: `color=` and `alpha=` set the line, fill, hatch (and text) variants at once;
 `selection_*`, `nonselection_*`, `hover_*` and `muted_*` visuals make the renderer's glyph for
-that state; `legend_label="..."` (or `legend_field="column"`) adds a legend entry.
+that state; `legend_label="..."` adds a legend entry, `legend_field="column"` one per value
+of the column (computed in the browser), `legend_group="column"` one per value computed once
+in Python.
 """
 
 from __future__ import annotations
@@ -149,7 +151,9 @@ class GlyphAPI:
         source = _source_of(kw.pop("source", None))
         view = kw.pop("view", None)
         legend: dict[str, Any] = {
-            key: kw.pop(key) for key in ("legend_label", "legend_field") if key in kw
+            key: kw.pop(key)
+            for key in ("legend_label", "legend_field", "legend_group")
+            if key in kw
         }
         if "legend" in kw:  # the old spelling: a string is a label
             legend.setdefault("legend_label", kw.pop("legend"))
@@ -397,6 +401,26 @@ def _add_to_legend(plot: Plot, renderer: GlyphRenderer, legend: dict[str, Any]) 
     else:
         target = Legend()
         plot.center = [*plot.center, target]
+    if len(legend) > 1:
+        raise TypeError(
+            f"give one of legend_label, legend_field, legend_group, not {sorted(legend)}"
+        )
+    if "legend_group" in legend:
+        column = str(legend["legend_group"])
+        source = renderer.data_source
+        if not isinstance(source, ColumnDataSource) or column not in source.data:
+            raise ValueError(f"legend_group: the source has no column {column!r}")
+        first_rows: dict[str, int] = {}
+        for row, group in enumerate(source.data[column]):
+            first_rows.setdefault(str(group), row)
+        target.items = [
+            *target.items,
+            *(
+                LegendItem(label=Value(group), renderers=[renderer], index=row)
+                for group, row in first_rows.items()
+            ),
+        ]
+        return
     if "legend_label" in legend:
         label: Any = Value(str(legend["legend_label"]))
     else:

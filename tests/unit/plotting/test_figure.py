@@ -252,3 +252,21 @@ def test_configured_default_models_exist_in_python_as_in_bokeh() -> None:
     assert len(DatetimeTicker().tickers) > 5
     assert Image().color_mapper.palette[0] == "#000000"  # greys by default
     assert RangeTool().overlay.fill_alpha == 0.5
+
+
+def test_legend_group_makes_one_item_per_value_and_field_one_computed_in_the_browser() -> None:
+    p = figure()
+    source = {"x": [1, 2, 3, 4], "y": [1, 2, 3, 4], "kind": ["a", "b", "a", "c"]}
+    p.scatter("x", "y", source=source, legend_group="kind")
+    [legend] = [item for item in p.center if isinstance(item, Legend)]
+    assert [(item.label, item.index) for item in legend.items] == [
+        (Value("a"), 0),
+        (Value("b"), 1),
+        (Value("c"), 3),
+    ]
+    q = figure()
+    q.scatter("x", "y", source=source, legend_field="kind")
+    [legend] = [item for item in q.center if isinstance(item, Legend)]
+    assert legend.items[0].label == Field("kind")
+    with pytest.raises(ValueError, match="no column 'nope'"):
+        figure().scatter("x", "y", source=source, legend_group="nope")
