@@ -52,9 +52,9 @@ def test_every_property_refuses_a_foreign_object_with_a_clear_error() -> None:
             else:
                 accepting_anything.append(f"{name}.{attr}")
     assert checked > 8000
-    # Only BokehJS's own "anything" kinds (callbacks' args, renderers' ragged data, DOM
-    # nodes) take any value; they stay few.
-    assert len(accepting_anything) < 0.02 * checked, accepting_anything
+    # Only BokehJS's own "anything" kinds (ragged coordinates, images, table cells' empty
+    # values, DOM content) take any value: 58 of 8,781 in BokehJS 3.9.2.
+    assert len(accepting_anything) < 0.01 * checked, accepting_anything
 
 
 @pytest.mark.parametrize(
