@@ -14,6 +14,9 @@
     │   ├── SerializationError        a value cannot be put on the wire
     │   ├── DeserializationError      a wire representation cannot be decoded
     │   └── PatchError                a patch event cannot be applied to this document
+    ├── ClientError                   a client session could not do what was asked
+    │   ├── ServerUnreachable         nothing answers at the URL (server down, wrong host/port)
+    │   └── SessionRefused            the server answered no: no app there, a refused token
     └── BundleMissingError            the BokehJS bundles are not installed
 
 Every message says which rule was broken, in words a user can act on. Errors that reach a
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 __all__ = [
     "BundleMissingError",
+    "ClientError",
     "ColumnDataError",
     "DeserializationError",
     "DocumentError",
@@ -33,6 +37,8 @@ __all__ = [
     "ProtocolError",
     "ProtocolViolation",
     "SerializationError",
+    "ServerUnreachable",
+    "SessionRefused",
     "ValidationError",
 ]
 
@@ -104,3 +110,15 @@ class PatchError(DocumentError):
 
 class BundleMissingError(LivedocError):
     """The BokehJS bundles that the browser needs are not installed in the package."""
+
+
+class ClientError(LivedocError):
+    """A client session could not connect, or the server refused or failed a request."""
+
+
+class ServerUnreachable(ClientError):
+    """Nothing answers at the URL: the server is down, or the host or port is wrong."""
+
+
+class SessionRefused(ClientError):
+    """The server answered but refused the session: no app at that path, or a refused token."""
