@@ -1,0 +1,185 @@
+"""Every document store backend keeps published documents the same way: a snapshot, a log of
+patches with binary buffers, compaction, visibility, listing; SQLite also across restarts and a
+SIGKILL at any moment."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from livedoc.storage import (
+    DocumentKey,
+    DocumentStore,
+    Entry,
+    MemoryStore,
+    SQLiteStore,
+    StoreError,
+    open_store,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+KEY = DocumentKey("ada", "sensors")
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DocumentStore]:
+    backend: DocumentStore = (
+        MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "docs.db")
+    )
+    yield backend
+    asyncio.run(backend.close())
+
+
+def run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+def snapshot(title: str = "t") -> Entry:
+    return Entry({"title": title, "roots": []}, {"b1": b"\x00\x01\x02"})
+
+
+def patch(n: int) -> Entry:
+    return Entry({"events": [{"kind": "TitleChanged", "title": f"v{n}"}]}, {f"p{n}": bytes([n])})
+
+
+def test_publish_append_and_load(store: DocumentStore) -> None:
+    info = run(store.publish(KEY, snapshot()))
+    assert (info.seq, info.public) == (0, False)
+    assert [run(store.append(KEY, patch(n))) for n in (1, 2, 3)] == [1, 2, 3]
+    loaded = run(store.load(KEY))
+    assert loaded is not None
+    assert loaded.snapshot.content["title"] == "t"
+    assert loaded.snapshot.buffers == {"b1": b"\x00\x01\x02"}  # bytes, not JSON lists
+    assert [p.content["events"][0]["title"] for p in loaded.patches] == ["v1", "v2", "v3"]
+    assert loaded.patches[1].buffers == {"p2": b"\x02"}
+    assert (loaded.snapshot_seq, loaded.info.seq) == (0, 3)
+
+
+def test_republishing_replaces_the_content_and_keeps_the_sequence_rising(
+    store: DocumentStore,
+) -> None:
+    run(store.publish(KEY, snapshot(), public=True))
+    run(store.append(KEY, patch(1)))
+    info = run(store.publish(KEY, snapshot("second")))
+    assert info.seq == 2
+    assert info.public  # kept when not given
+    loaded = run(store.load(KEY))
+    assert loaded.snapshot.content["title"] == "second"
+    assert loaded.patches == []
+    assert run(store.append(KEY, patch(2))) == 3
+
+
+def test_compaction_keeps_the_patches_after_the_new_snapshot(store: DocumentStore) -> None:
+    run(store.publish(KEY, snapshot()))
+    for n in range(1, 6):
+        run(store.append(KEY, patch(n)))
+    run(store.compact(KEY, Entry({"title": "at 3", "roots": []}, {"s": b"3"}), 3))
+    loaded = run(store.load(KEY))
+    assert loaded.snapshot_seq == 3
+    assert loaded.snapshot.buffers == {"s": b"3"}
+    assert [p.content["events"][0]["title"] for p in loaded.patches] == ["v4", "v5"]
+    assert loaded.patches[0].buffers == {"p4": b"\x04"}
+    with pytest.raises(ValueError, match="cannot compact"):
+        run(store.compact(KEY, snapshot(), 9))
+
+
+def test_visibility_listing_and_deletion(store: DocumentStore) -> None:
+    other = DocumentKey("bob", "notes")
+    run(store.publish(KEY, snapshot()))
+    run(store.publish(other, snapshot(), public=True))
+    run(store.set_public(KEY, True))
+    assert [(i.key, i.public) for i in run(store.list())] == [(KEY, True), (other, True)]
+    assert [i.key for i in run(store.list("bob"))] == [other]
+    assert run(store.delete(other)) is True
+    assert run(store.delete(other)) is False
+    assert run(store.load(other)) is None
+
+
+def test_unknown_documents_and_bad_names_are_clear_errors(store: DocumentStore) -> None:
+    with pytest.raises(StoreError, match="no published document 'ada/sensors'"):
+        run(store.append(KEY, patch(1)))
+    with pytest.raises(StoreError, match="no published document"):
+        run(store.set_public(KEY, True))
+    with pytest.raises(StoreError, match="a document name is"):
+        DocumentKey("ada", "../etc/passwd")
+    with pytest.raises(StoreError, match="a document owner is"):
+        DocumentKey("", "x")
+
+
+def test_open_store_urls(tmp_path: Path) -> None:
+    assert isinstance(open_store("memory://"), MemoryStore)
+    sqlite = open_store(f"sqlite://{tmp_path}/a/b.db")  # sqlite:// + an absolute path
+    assert isinstance(sqlite, SQLiteStore)
+    assert sqlite.path == tmp_path / "a" / "b.db"
+    run(sqlite.close())
+    with pytest.raises(StoreError, match="unknown storage 'ftp://x'"):
+        open_store("ftp://x")
+
+
+def test_sqlite_keeps_everything_across_a_reopen(tmp_path: Path) -> None:
+    first = SQLiteStore(tmp_path / "docs.db")
+    run(first.publish(KEY, snapshot(), public=True))
+    run(first.append(KEY, patch(1)))
+    run(first.close())
+    second = SQLiteStore(tmp_path / "docs.db")
+    loaded = run(second.load(KEY))
+    run(second.close())
+    assert loaded.info.public
+    assert loaded.patches[0].buffers == {"p1": b"\x01"}
+
+
+WRITER = textwrap.dedent(
+    """
+    import asyncio, sys
+    from livedoc.storage import DocumentKey, Entry, SQLiteStore
+
+    async def main():
+        store = SQLiteStore(sys.argv[1])
+        key = DocumentKey("ada", "stream")
+        await store.publish(key, Entry({"title": "t", "roots": []}, {}))
+        for n in range(1, 100_000):  # bounded; the parent kills it long before
+            seq = await store.append(key, Entry({"events": [n]}, {"b": n.to_bytes(4, "big")}))
+            print(seq, flush=True)  # acknowledged
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_sqlite_keeps_every_acknowledged_patch_when_the_writer_is_killed(tmp_path: Path) -> None:
+    path = tmp_path / "docs.db"
+    child = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    acknowledged = 0
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:
+            acknowledged = int(line)
+            if acknowledged >= 300 + os.getpid() % 200:  # a moment that varies between runs
+                break
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait(10)
+        if child.stdout is not None:
+            child.stdout.close()
+    store = SQLiteStore(path)
+    loaded = run(store.load(DocumentKey("ada", "stream")))
+    run(store.close())
+    numbers = [p.content["events"][0] for p in loaded.patches]
+    assert len(numbers) >= acknowledged
+    assert numbers == list(range(1, len(numbers) + 1))  # every acknowledged one, no gap
+    assert all(
+        p.buffers["b"] == n.to_bytes(4, "big") for n, p in zip(numbers, loaded.patches, strict=True)
+    )
