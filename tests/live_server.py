@@ -28,6 +28,7 @@ class LiveServer:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
+        settings.setdefault("storage", "memory://")  # published documents: nothing on disk
         self.server = Server(apps, ServerSettings(port=0, **settings))
         self.call(self.server.start())
 
@@ -50,6 +51,8 @@ class LiveServer:
         return self.call(locked())
 
     def stop(self) -> None:
+        if self.loop.is_closed():
+            return  # stopped already (a test that restarts a server)
         try:
             self.call(self.server.stop())
         finally:

@@ -13,7 +13,8 @@
     │   ├── ColumnDataError           a column operation is inconsistent with the source's data
     │   ├── SerializationError        a value cannot be put on the wire
     │   ├── DeserializationError      a wire representation cannot be decoded
-    │   └── PatchError                a patch event cannot be applied to this document
+    │   ├── PatchError                a patch event cannot be applied to this document
+    │   └── ReadOnlyError             the peer may look at this document but not change it
     ├── ClientError                   a client session could not do what was asked
     │   ├── ServerUnreachable         nothing answers at the URL (server down, wrong host/port)
     │   └── SessionRefused            the server answered no: no app there, a refused token
@@ -36,6 +37,7 @@ __all__ = [
     "PatchError",
     "ProtocolError",
     "ProtocolViolation",
+    "ReadOnlyError",
     "SerializationError",
     "ServerUnreachable",
     "SessionRefused",
@@ -122,3 +124,7 @@ class ServerUnreachable(ClientError):
 
 class SessionRefused(ClientError):
     """The server answered but refused the session: no app at that path, or a refused token."""
+
+
+class ReadOnlyError(DocumentError):
+    """The peer may look at this document (and interact locally) but not change it."""

@@ -94,6 +94,8 @@ def add_parser(subparsers: Any) -> None:
         default=64 * 1024 * 1024,
         help=help_for("websocket_max_write_buffer"),
     )
+    published = parser.add_argument_group("published documents (/docs/<owner>/<name>)")
+    published.add_argument("--storage", default="default", help=help_for("storage"))
     request = parser.add_argument_group("what app code sees of the page request")
     request.add_argument(
         "--include-headers", nargs="+", default=None, help=help_for("include_headers")

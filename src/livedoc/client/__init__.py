@@ -12,6 +12,7 @@ from livedoc.client.background import (
     pull_session as pull_session,
     push_session as push_session,
 )
+from livedoc.client.publishing import Publication as Publication, publish as publish
 from livedoc.client.session import ClientSession as ClientSession
 from livedoc.client.urls import DEFAULT_URL as DEFAULT_URL, websocket_url as websocket_url
 from livedoc.errors import (
@@ -25,8 +26,10 @@ __all__ = [
     "BlockingSession",
     "ClientError",
     "ClientSession",
+    "Publication",
     "ServerUnreachable",
     "SessionRefused",
+    "publish",
     "pull_session",
     "push_session",
     "websocket_url",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from livedoc import __version__
 from livedoc.document import BOKEH_VERSION
-from livedoc.errors import DocumentError, MessageRejected, ProtocolViolation
+from livedoc.errors import DocumentError, MessageRejected, ProtocolViolation, ReadOnlyError
 from livedoc.protocol import (
     CLIENT_TO_SERVER,
     DEFAULT_LIMITS,
@@ -63,6 +63,8 @@ class ServerConnection:
         self.transport = transport
         self.assembler = MessageAssembler(limits)
         self.closed = False
+        #: A viewer of a published document without write access: its changes are refused.
+        self.read_only = False
         self.messages_in = 0
         self.log = logging.LoggerAdapter(log, {"session": session.id})
 
@@ -139,6 +141,11 @@ class ServerConnection:
             if kind == "PULL-DOC-REQ":
                 doc_json, buffers = session.document.to_json()
                 return pull_doc_reply(message.msgid, doc_json, buffers)
+            if self.read_only:
+                raise ReadOnlyError(
+                    "this document is read-only for you: your changes stay in your browser"
+                )
+            session.flush_held = session.persist is not None
             try:
                 with session.bound():
                     if kind == "PUSH-DOC":
@@ -149,6 +156,9 @@ class ServerConnection:
                         session.document.apply_json_patch(
                             message.content, message.buffers, setter=self
                         )
+                if session.persist is not None:
+                    await session.persist(message)  # durable before anyone sees it
             finally:
+                session.flush_held = False
                 session.flush()  # the changes this message caused go out before its OK
         return ok(message.msgid)

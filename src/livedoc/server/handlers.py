@@ -31,6 +31,7 @@ __all__ = [
     "FaviconHandler",
     "IndexHandler",
     "MetadataHandler",
+    "PageErrors",
     "VersionedStaticHandler",
     "bundle_urls",
 ]
@@ -51,16 +52,19 @@ def bundle_urls(prefix: str, base: str = "") -> list[str]:
     ]
 
 
-class _Base(RequestHandler):
-    def initialize(self, app_context: ApplicationContext, settings: ServerSettings) -> None:
-        self.app_context = app_context
-        self.server_settings = settings
+class PageErrors(RequestHandler):
+    """Errors as a small HTML page with the reason; never a traceback (the log has it)."""
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        # Never a traceback to the client; the log has it.
         reason = self._reason if status_code != 500 else "the server failed; see its log"
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(error_page(status_code, reason))
+
+
+class _Base(PageErrors):
+    def initialize(self, app_context: ApplicationContext, settings: ServerSettings) -> None:
+        self.app_context = app_context
+        self.server_settings = settings
 
     async def _session(self) -> tuple[str, Any]:
         try:

@@ -36,7 +36,13 @@ from livedoc.server.handlers import (
     VersionedStaticHandler,
 )
 from livedoc.server.origins import OriginPolicy
-from livedoc.server.settings import ServerSettings
+from livedoc.server.published import PublishedDocuments
+from livedoc.server.published_handlers import (
+    PublishedIndexHandler,
+    PublishedPageHandler,
+    PublishedWebsocketHandler,
+)
+from livedoc.server.settings import ServerSettings, storage_url
 from livedoc.server.ws import WebsocketHandler
 
 if TYPE_CHECKING:
@@ -69,6 +75,7 @@ class Server:
         self.settings = settings or ServerSettings.from_environment()
         self.applications = {_app_url(route): _as_application(spec) for route, spec in apps.items()}
         self.contexts: dict[str, ApplicationContext] = {}
+        self.published = PublishedDocuments(storage_url(self.settings.storage))
         self._http: HTTPServer | None = None
         self._sockets: list[socket.socket] = []
         self._cleanup: asyncio.Task[None] | None = None
@@ -109,6 +116,21 @@ class Server:
                     {"apps": listing, "redirect": settings.index_redirect},
                 )
             )
+        published = {"published": self.published, "settings": settings}
+        routes += [
+            (f"{prefix}/docs/?", PublishedIndexHandler, published),
+            (
+                f"{prefix}/docs/([^/]+)/([^/]+)/ws",
+                PublishedWebsocketHandler,
+                {**published, "origins": origins},
+            ),
+            (
+                f"{prefix}/docs/([^/]+)/([^/]+)/publish/ws",
+                PublishedWebsocketHandler,
+                {**published, "origins": origins, "publishing": True},
+            ),
+            (f"{prefix}/docs/([^/]+)/([^/]+)/?", PublishedPageHandler, published),
+        ]
         routes.append((f"{prefix}/static/(.*)", VersionedStaticHandler, {"path": str(STATIC_ROOT)}))
         routes.append((f"{prefix}/favicon.ico", FaviconHandler))
         return TornadoApplication(
@@ -141,6 +163,11 @@ class Server:
         self._cleanup = asyncio.get_running_loop().create_task(self._discard_unused())
         for url in self.contexts:
             log.info("serving app at %s", self.url_for(url))
+        log.info(
+            "published documents at %s (kept in %s)",
+            self.url_for("/docs"),
+            self.published.store_url,
+        )
 
     def url_for(self, app_url: str = "/") -> str:
         host = (
@@ -173,6 +200,7 @@ class Server:
         for context in self.contexts.values():
             await context.shutdown()
             await context.application.on_server_unloaded(context.server_context)
+        await self.published.shutdown()
         for sock in self._sockets:
             sock.close()
         self._sockets = []

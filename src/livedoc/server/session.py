@@ -31,9 +31,10 @@ from livedoc.protocol import encode_message, patch_doc
 from livedoc.server.ticks import at_fixed_rate
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Awaitable, Callable, Iterator
 
     from livedoc.document import Document, DocumentChangedEvent
+    from livedoc.protocol import Message
     from livedoc.server.connection import ServerConnection
 
 __all__ = ["ServerSession"]
@@ -62,6 +63,10 @@ class ServerSession:
         self._pending: list[DocumentPatchedEvent] = []
         self._flush_handle: asyncio.Handle | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        #: For a published document: stores a client's PUSH-DOC / PATCH-DOC durably, after it
+        #: is applied and before it is sent on and acknowledged.
+        self.persist: Callable[[Message], Awaitable[None]] | None = None
+        self.flush_held = False
         document.on_change(self._on_change)
         for callback in document.session_callbacks:  # added while the app code ran
             self._schedule(callback)
@@ -101,6 +106,8 @@ class ServerSession:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
+        if self.flush_held:
+            return  # a change being stored: it goes out once durable (see the connection)
         events, self._pending = self._pending, []
         for origin, run in groupby(events, key=lambda event: event.setter):
             content, buffers = self.document.create_json_patch(list(run))

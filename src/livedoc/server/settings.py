@@ -17,7 +17,7 @@ from livedoc.protocol.tokens import DEFAULT_TOKEN_LIFETIME
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["ServerSettings", "SessionIds"]
+__all__ = ["ServerSettings", "SessionIds", "default_data_dir", "storage_url"]
 
 SessionIds = Literal["unsigned", "signed", "external-signed"]
 
@@ -63,6 +63,13 @@ class ServerSettings:
         64 * 1024 * 1024,
         "Bytes a connection may have waiting to be sent; a client that stops reading past this"
         " is disconnected instead of growing the server's memory.",
+    )
+    # Published documents
+    storage: str = _option(
+        "default",
+        "Where published documents are kept: memory://, sqlite:///path/to/file.db, or default"
+        " (sqlite: documents.db in $LIVEDOC_DATA_DIR, else ~/.local/share/livedoc; the file is"
+        " made when the first document is published or viewed).",
     )
     # Requests exposed to app code through the token
     include_headers: tuple[str, ...] | None = _option(
@@ -151,3 +158,19 @@ class ServerSettings:
             if item.name == name:
                 return str(item.metadata["help"])
         raise KeyError(name)
+
+
+def default_data_dir(environ: Mapping[str, str] | None = None) -> str:
+    """$LIVEDOC_DATA_DIR, else $XDG_DATA_HOME/livedoc, else ~/.local/share/livedoc."""
+    env = os.environ if environ is None else environ
+    if env.get("LIVEDOC_DATA_DIR"):
+        return env["LIVEDOC_DATA_DIR"]
+    base = env.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "livedoc")
+
+
+def storage_url(setting: str, environ: Mapping[str, str] | None = None) -> str:
+    """The `storage` setting as a store URL ("default" becomes the data directory's file)."""
+    if setting == "default":
+        return "sqlite://" + os.path.join(default_data_dir(environ), "documents.db")
+    return setting

@@ -134,11 +134,15 @@ class WebsocketHandler(WebSocketHandler):
     def select_subprotocol(self, subprotocols: list[str]) -> str | None:
         return "bokeh" if subprotocols and subprotocols[0] == "bokeh" else None
 
-    async def open(self, *args: Any, **kwargs: Any) -> None:
+    def configure_socket(self) -> None:
+        """No Nagle delay; a bound on what a client that stops reading can make us queue."""
         self.set_nodelay(True)
         stream = getattr(self.ws_connection, "stream", None)
-        if stream is not None:  # bound what a client that stops reading can make us queue
+        if stream is not None:
             stream.max_write_buffer_size = self.server_settings.websocket_max_write_buffer
+
+    async def open(self, *args: Any, **kwargs: Any) -> None:
+        self.configure_socket()
         assert self.token is not None
         try:
             session = await asyncio.wait_for(

@@ -1,0 +1,83 @@
+"""`publish()`: put a document on a server under a name, and keep it live.
+
+    pub = publish(doc, "sensors", url="http://127.0.0.1:5006/", public=True)
+    print(pub.url)                       # http://127.0.0.1:5006/docs/local/sensors
+    source.stream(new_rows)              # every viewer sees the rows; the server stores them
+    pub.flush()                          # ... acknowledged: durable on the server
+
+Publishing again under the same name replaces the stored content. The document stays stored
+after the script ends; viewers keep seeing it, and a later `pull_session(pub.url)` reads it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+from livedoc.client.background import BlockingSession, push_session
+from livedoc.client.urls import DEFAULT_URL
+
+if TYPE_CHECKING:
+    from livedoc.document import Document
+
+__all__ = ["LOCAL_OWNER", "Publication", "publish"]
+
+#: The owner of documents on a single-user server (the default: local use needs no login).
+LOCAL_OWNER = "local"
+
+
+class Publication:
+    """A published document: its page `url`, and the live `session` that keeps it in sync."""
+
+    def __init__(self, url: str, session: BlockingSession) -> None:
+        self.url = url
+        self.session = session
+
+    @property
+    def document(self) -> Document:
+        return self.session.document
+
+    def flush(self, timeout: float | None = 30) -> None:
+        """Block until the server has stored every change made so far."""
+        self.session.flush(timeout)
+
+    def close(self) -> None:
+        """Stop syncing (the document stays published)."""
+        self.session.close()
+
+    def __enter__(self) -> Publication:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __str__(self) -> str:
+        return self.url
+
+    def __repr__(self) -> str:
+        return f"<Publication {self.url}>"
+
+
+def document_url(server: str, owner: str, name: str) -> str:
+    """`http://host:port/<prefix>` + `/docs/<owner>/<name>`."""
+    parts = urlsplit(server)
+    path = parts.path.rstrip("/") + f"/docs/{owner}/{name}"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def publish(
+    document: Document,
+    name: str,
+    *,
+    url: str = DEFAULT_URL,
+    owner: str = LOCAL_OWNER,
+    public: bool = False,
+    timeout: float = 10.0,
+) -> Publication:
+    """Publish `document` on the server at `url` as `<owner>/<name>`; returns its Publication
+    (`str(publication)` is the page URL). Changes to `document` keep reaching every viewer,
+    and viewers' changes come back, until `close()`."""
+    page = document_url(url, owner, name)
+    visibility = "1" if public else "0"
+    session = push_session(document, f"{page}/publish?public={visibility}", timeout=timeout)
+    return Publication(page, session)

@@ -1,0 +1,142 @@
+"""Published documents: one live replica per document, shared by every viewer, kept in a store.
+
+A script publishes a document by pushing it to `/docs/<owner>/<name>/ws` (PUSH-DOC); every
+browser tab on `/docs/<owner>/<name>` and every Python client attached there shares that one
+document. A PUSH-DOC replaces the stored snapshot; each PATCH-DOC is appended to the store's
+log before it is sent on or acknowledged, so a server killed at any moment restarts with every
+acknowledged change. Replicas are schema-agnostic: they host documents built with any model
+classes, bokeh's included.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import TYPE_CHECKING, Any
+
+from livedoc.document import Document
+from livedoc.errors import DocumentError
+from livedoc.server.session import ServerSession
+from livedoc.storage import DocumentKey, Entry, StoreError, open_store
+
+if TYPE_CHECKING:
+    from livedoc.protocol import Message
+    from livedoc.storage import DocumentInfo, DocumentStore
+
+__all__ = ["COMPACT_EVERY", "PublishedDocuments"]
+
+log = logging.getLogger("livedoc.published")
+
+#: After this many stored patches the replica is written as a new snapshot (the log shrinks).
+COMPACT_EVERY = 1000
+
+
+class PublishedDocuments:
+    """The published documents this process serves, loaded from `store` on first use."""
+
+    def __init__(self, store_url: str) -> None:
+        self.store_url = store_url
+        self._store: DocumentStore | None = None
+        self._sessions: dict[DocumentKey, ServerSession] = {}
+        self._since_compaction: dict[DocumentKey, int] = {}
+        self._public: dict[DocumentKey, bool] = {}
+
+    @property
+    def store(self) -> DocumentStore:
+        """The store, opened on first use (a server nobody publishes to makes no file)."""
+        if self._store is None:
+            self._store = open_store(self.store_url)
+            log.info("published documents are kept in %s", self._store.description)
+        return self._store
+
+    async def info(self, key: DocumentKey) -> DocumentInfo | None:
+        found = await self.store.list(key.owner)
+        return next((info for info in found if info.key == key), None)
+
+    async def session_for(self, key: DocumentKey, *, create: bool) -> ServerSession | None:
+        """The shared session of a document: loaded from the store, or (with `create`, for a
+        publisher) an empty one that its first PUSH-DOC fills. None: no such document."""
+        session = self._sessions.get(key)
+        if session is not None:
+            return session
+        stored = await self.store.load(key)
+        if stored is None and not create:
+            return None
+        document = _replica()
+        if stored is not None:
+            document = Document.from_json(
+                stored.snapshot.content, stored.snapshot.buffers, generic=True
+            )
+            document.accept_unknown_models = True
+            for patch in stored.patches:
+                document.apply_json_patch(patch.content, patch.buffers)
+            log.info(
+                "loaded published document %s (%d patches after its snapshot)",
+                key,
+                len(stored.patches),
+            )
+        session = self._sessions.get(key)  # another connection may have loaded it meanwhile
+        if session is None:
+            session = ServerSession(f"published/{key.path}", document)
+            session.persist = functools.partial(self._persist, key, session)
+            self._sessions[key] = session
+        return session
+
+    async def _persist(self, key: DocumentKey, session: ServerSession, message: Message) -> None:
+        buffers = {buffer_id: bytes(data) for buffer_id, data in message.buffers.items()}
+        try:
+            if message.msgtype == "PUSH-DOC":
+                info = await self.store.publish(
+                    key, Entry(message.content["doc"], buffers), public=self._public.pop(key, None)
+                )
+                self._since_compaction[key] = 0
+                log.info("published %s (sequence %d)", key, info.seq)
+                return
+            seq = await self.store.append(key, Entry(message.content, buffers))
+        except StoreError as exc:
+            log.error("could not store a change to %s: %s", key, exc)
+            raise DocumentError(f"the change could not be stored: {exc}") from None
+        count = self._since_compaction.get(key, 0) + 1
+        self._since_compaction[key] = count
+        if count >= COMPACT_EVERY:
+            await self._compact(key, session, seq)
+
+    async def _compact(self, key: DocumentKey, session: ServerSession, seq: int) -> None:
+        content, buffers = _snapshot(session.document)
+        try:
+            await self.store.compact(key, Entry(content, buffers), seq)
+        except (StoreError, ValueError) as exc:
+            log.warning("could not compact %s: %s", key, exc)
+            return
+        self._since_compaction[key] = 0
+
+    def request_visibility(self, key: DocumentKey, public: bool | None) -> None:
+        """Visibility a publisher asked for when connecting, applied with its PUSH-DOC."""
+        if public is not None:
+            self._public[key] = public
+
+    async def shutdown(self) -> None:
+        for session in self._sessions.values():
+            session.destroy()
+        self._sessions.clear()
+        if self._store is not None:
+            await self._store.close()
+
+
+def _replica() -> Document:
+    document = Document(generic=True)
+    document.accept_unknown_models = True
+    return document
+
+
+def _snapshot(document: Document) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The document as a PUSH-DOC `doc`, without marking its models as sent to anyone."""
+    from livedoc.document import Serializer
+
+    serializer = Serializer()
+    content = {
+        "title": document.title,
+        "config": serializer.encode(document.config),
+        "roots": [serializer.encode(root) for root in document.roots],
+    }
+    return content, {key: bytes(value) for key, value in serializer.buffers.items()}

@@ -1,0 +1,138 @@
+"""HTTP and websocket endpoints of published documents.
+
+GET /docs                          the published documents, as a page
+GET /docs/<owner>/<name>           the document's page (every viewer shares the document)
+WS  /docs/<owner>/<name>/ws        its websocket; `?publish=1` to create it with a PUSH-DOC,
+                                   `&public=1|0` to set its visibility at the same time
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from typing import TYPE_CHECKING
+
+from tornado.web import HTTPError
+
+from livedoc.protocol import CloseCode, Limits
+from livedoc.server.connection import ServerConnection
+from livedoc.server.handlers import PageErrors, bundle_urls
+from livedoc.server.pages import app_page
+from livedoc.server.tokens_http import RequestRefused, token_for_request
+from livedoc.server.ws import SESSION_OPEN_TIMEOUT, WebsocketHandler, _Transport
+from livedoc.storage import DocumentKey, StoreError
+
+if TYPE_CHECKING:
+    from livedoc.server.origins import OriginPolicy
+    from livedoc.server.published import PublishedDocuments
+    from livedoc.server.settings import ServerSettings
+
+__all__ = ["PublishedIndexHandler", "PublishedPageHandler", "PublishedWebsocketHandler"]
+
+log = logging.getLogger("livedoc.published")
+
+
+def _key(owner: str, name: str) -> DocumentKey:
+    try:
+        return DocumentKey(owner, name)
+    except StoreError as exc:
+        raise HTTPError(404, reason=str(exc)) from None
+
+
+class _PublishedBase(PageErrors):
+    def initialize(self, published: PublishedDocuments, settings: ServerSettings) -> None:
+        self.published = published
+        self.server_settings = settings
+
+
+class PublishedPageHandler(_PublishedBase):
+    async def get(self, owner: str, name: str) -> None:
+        key = _key(owner, name)
+        session = await self.published.session_for(key, create=False)
+        if session is None:
+            raise HTTPError(404, reason=f"no published document {key.path!r}")
+        try:
+            token, _ = token_for_request(self.request, self.server_settings)
+        except RequestRefused as exc:
+            raise HTTPError(exc.status, reason=str(exc)) from None
+        page = app_page(
+            title=session.document.title,
+            bundle_urls=bundle_urls(self.server_settings.url_prefix),
+            token=token,
+            root_ids=[root.id for root in session.document.roots],
+        )
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(page)
+
+
+class PublishedIndexHandler(_PublishedBase):
+    async def get(self) -> None:
+        prefix = self.server_settings.url_prefix
+        items = "\n".join(
+            f'<li><a href="{prefix}/docs/{html.escape(info.key.path)}">'
+            f"{html.escape(info.key.path)}</a>{' (public)' if info.public else ''}</li>"
+            for info in await self.published.store.list()
+        )
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            "<title>published documents</title></head>\n"
+            f"<body><h1>published documents</h1>\n<ul>\n{items}\n</ul></body></html>\n"
+        )
+
+
+class PublishedWebsocketHandler(WebsocketHandler):
+    """The Bokeh protocol on a published document's shared session."""
+
+    def initialize(  # type: ignore[override]
+        self,
+        published: PublishedDocuments,
+        settings: ServerSettings,
+        origins: OriginPolicy,
+        publishing: bool = False,
+    ) -> None:
+        super().initialize(None, settings, origins)  # type: ignore[arg-type]
+        self.published = published
+        self.publishing = publishing
+
+    async def prepare(self) -> None:
+        await super().prepare()  # origin and token checks
+        if self._finished:
+            return
+        owner, name = self.path_args[:2]
+        try:
+            key = DocumentKey(owner, name)
+        except StoreError as exc:
+            self._refuse(404, str(exc))
+            return
+        if not self.publishing and await self.published.session_for(key, create=False) is None:
+            self._refuse(404, f"no published document {key.path!r}")
+
+    async def open(self, owner: str, name: str) -> None:
+        self.configure_socket()
+        try:
+            key = DocumentKey(owner, name)
+        except StoreError as exc:
+            self.close(CloseCode.BAD_TOKEN, str(exc)[:120])
+            return
+        publishing = self.publishing
+        public = self.get_query_argument("public", None)
+        try:
+            session = await asyncio.wait_for(
+                self.published.session_for(key, create=publishing), SESSION_OPEN_TIMEOUT
+            )
+        except Exception:
+            log.exception("published document %s could not be opened", key)
+            self.close(
+                CloseCode.SERVER_ERROR, "the document could not be opened; see the server log"
+            )
+            return
+        if session is None:
+            self.close(CloseCode.SERVER_ERROR, f"no published document {key.path!r}")
+            return
+        if publishing:
+            self.published.request_visibility(key, None if public is None else public == "1")
+        limits = Limits(max_message_size=self.server_settings.websocket_max_message_size)
+        self.connection = ServerConnection(session, _Transport(self), limits)
+        self.connection.open()

@@ -1,0 +1,53 @@
+"""A document published from a script, viewed in Chromium: rows streamed by the script appear
+in the page, and a slider moved in the page fires the script's callback."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from livedoc.client import publish
+from livedoc.document import Document
+from livedoc.models import Column, ColumnDataSource, Slider
+from livedoc.plotting import figure
+from tests.live_server import LiveServer
+
+if TYPE_CHECKING:
+    from .conftest import Tab
+
+Start = Callable[..., LiveServer]
+
+
+def no_app(doc: Document) -> None:
+    """The server's one app; the test uses its published documents."""
+
+
+def test_published_document_lives_in_the_browser(
+    live_server: Start, new_tab: Callable[[], Tab]
+) -> None:
+    server = live_server({"/": no_app})
+    doc = Document(title="published sensors")
+    source = ColumnDataSource(
+        data={"t": np.arange(5.0), "y": np.sin(np.arange(5.0))}, name="readings"
+    )
+    plot = figure(title="published", height=250, width=500)
+    plot.line("t", "y", source=source)
+    slider = Slider(start=0, end=10, value=5, step=1, title="threshold", name="threshold")
+    moved: list[Any] = []
+    slider.on_change("value", lambda attr, old, new: moved.append(new))
+    doc.add_root(Column(children=[plot, slider]))
+
+    with publish(doc, "sensors", url=server.url(), public=True) as publication:
+        tab = new_tab().open(publication.url)
+        assert tab.ink() > 0.005  # a plot and a slider, not a blank page
+        source.stream({"t": [5.0, 6.0], "y": [0.5, 0.25]})
+        tab.wait_for("() => Bokeh.documents[0].get_model_by_name('readings').get_length() === 7")
+        tab.page.evaluate("Bokeh.documents[0].get_model_by_name('threshold').value = 8")
+        deadline = time.monotonic() + 10
+        while moved != [8]:
+            assert time.monotonic() < deadline, f"the script saw {moved}"
+            time.sleep(0.05)
+        publication.flush()
