@@ -44,6 +44,7 @@ test: lint typecheck unit
 bench: $(BUNDLES)
 	$(BIN)/python benchmarks/serialize.py
 	$(BIN)/python benchmarks/serve.py
+	$(BIN)/python benchmarks/publish.py
 
 clean:
 	rm -rf $(VENV) node_modules src/livedoc/static/js .pytest_cache .mypy_cache .ruff_cache

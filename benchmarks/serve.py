@@ -200,6 +200,23 @@ def free_port() -> int:
         return port
 
 
+def wait_listening(
+    port: int, process: subprocess.Popen[bytes], log_path: Path, what: str, within: float
+) -> None:
+    """Until `process` accepts connections on `port`; its log's tail if it exits first."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if process.poll() is not None:
+                tail = log_path.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"{what} exited with {process.returncode}:\n{tail}") from None
+            time.sleep(0.1)
+    raise RuntimeError(f"{what} did not listen within {within:.0f} s")
+
+
 class ServerProcess:
     """One `livedoc serve` or `bokeh serve` process for one workload, stopped by its PID."""
 
@@ -224,19 +241,7 @@ class ServerProcess:
             raise
 
     def _wait_listening(self, within: float) -> None:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                if self.process.poll() is not None:
-                    tail = self.log_path.read_text(errors="replace")[-2000:]
-                    raise RuntimeError(
-                        f"{self.side} server exited with {self.process.returncode}:\n{tail}"
-                    ) from None
-                time.sleep(0.1)
-        raise RuntimeError(f"{self.side} server did not listen within {within:.0f} s")
+        wait_listening(self.port, self.process, self.log_path, f"{self.side} server", within)
 
     def rss_kb(self) -> int:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():

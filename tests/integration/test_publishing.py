@@ -18,6 +18,7 @@ from livedoc.document import Document
 from livedoc.models import Column, ColumnDataSource, Slider
 from livedoc.protocol import patch_doc
 from tests.live_server import LiveServer
+from tests.redis_server import redis_url as redis_url  # the fixture
 
 from .ws_client import ProtocolClient, pulled, token_for, value_change
 
@@ -109,10 +110,15 @@ def test_script_streams_reach_viewers_and_viewer_changes_reach_the_script(
         publication.flush()
 
 
-def test_sqlite_keeps_published_documents_across_a_restart(
-    live_server: Start, tmp_path: Path
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_stored_documents_survive_a_server_restart(
+    live_server: Start, tmp_path: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:
-    storage = f"sqlite://{tmp_path}/documents.db"
+    storage = (
+        f"sqlite://{tmp_path}/documents.db"
+        if backend == "sqlite"
+        else request.getfixturevalue("redis_url")
+    )
     first = live_server({"/": no_app}, storage=storage)
     doc, source, slider = sensor_doc()
     publication = publish(doc, "sensors", url=first.url(), public=True)

@@ -17,6 +17,7 @@ from livedoc.storage.base import (
     StoreError as StoreError,
 )
 from livedoc.storage.memory import MemoryStore as MemoryStore
+from livedoc.storage.redis_store import RedisStore as RedisStore
 from livedoc.storage.sqlite import SQLiteStore as SQLiteStore
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "DocumentStore",
     "Entry",
     "MemoryStore",
+    "RedisStore",
     "SQLiteStore",
     "StoreError",
     "StoredDocument",
@@ -33,8 +35,11 @@ __all__ = [
 
 
 def open_store(url: str) -> DocumentStore:
-    """A store from a URL: `memory://`, `sqlite:///absolute/path.db` or `sqlite://relative.db`."""
+    """A store from a URL: `memory://`, `sqlite:///absolute/path.db`, `sqlite://relative.db`,
+    or `redis://host:port/db` (`rediss://` for TLS)."""
     parts = urlsplit(url)
+    if parts.scheme in ("redis", "rediss"):
+        return RedisStore(url)
     if parts.scheme == "memory":
         return MemoryStore()
     if parts.scheme == "sqlite":

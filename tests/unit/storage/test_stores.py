@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -19,29 +20,47 @@ from livedoc.storage import (
     DocumentStore,
     Entry,
     MemoryStore,
+    RedisStore,
     SQLiteStore,
     StoreError,
     open_store,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
+
+from tests.redis_server import redis_url as redis_url  # the fixture
 
 KEY = DocumentKey("ada", "sensors")
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DocumentStore]:
-    backend: DocumentStore = (
-        MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "docs.db")
-    )
+@pytest.fixture
+def runner() -> Iterator[asyncio.Runner]:
+    """One event loop for the whole test (a Redis client belongs to the loop it started on)."""
+    with asyncio.Runner() as loop_runner:
+        yield loop_runner
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def store(
+    request: pytest.FixtureRequest, tmp_path: Path, runner: asyncio.Runner
+) -> Iterator[DocumentStore]:
+    backend: DocumentStore
+    if request.param == "memory":
+        backend = MemoryStore()
+    elif request.param == "sqlite":
+        backend = SQLiteStore(tmp_path / "docs.db")
+    else:
+        url = request.getfixturevalue("redis_url")
+        backend = RedisStore(url, prefix=f"test:{request.node.name}:{uuid.uuid4().hex}")
     yield backend
-    asyncio.run(backend.close())
+    runner.run(backend.close())
 
 
-def run(coroutine: Any) -> Any:
-    return asyncio.run(coroutine)
+@pytest.fixture
+def run(runner: asyncio.Runner) -> Callable[[Any], Any]:
+    return runner.run
 
 
 def snapshot(title: str = "t") -> Entry:
@@ -52,7 +71,7 @@ def patch(n: int) -> Entry:
     return Entry({"events": [{"kind": "TitleChanged", "title": f"v{n}"}]}, {f"p{n}": bytes([n])})
 
 
-def test_publish_append_and_load(store: DocumentStore) -> None:
+def test_publish_append_and_load(store: DocumentStore, run: Callable[[Any], Any]) -> None:
     info = run(store.publish(KEY, snapshot()))
     assert (info.seq, info.public) == (0, False)
     assert [run(store.append(KEY, patch(n))) for n in (1, 2, 3)] == [1, 2, 3]
@@ -66,7 +85,7 @@ def test_publish_append_and_load(store: DocumentStore) -> None:
 
 
 def test_republishing_replaces_the_content_and_keeps_the_sequence_rising(
-    store: DocumentStore,
+    store: DocumentStore, run: Callable[[Any], Any]
 ) -> None:
     run(store.publish(KEY, snapshot(), public=True))
     run(store.append(KEY, patch(1)))
@@ -79,7 +98,9 @@ def test_republishing_replaces_the_content_and_keeps_the_sequence_rising(
     assert run(store.append(KEY, patch(2))) == 3
 
 
-def test_compaction_keeps_the_patches_after_the_new_snapshot(store: DocumentStore) -> None:
+def test_compaction_keeps_the_patches_after_the_new_snapshot(
+    store: DocumentStore, run: Callable[[Any], Any]
+) -> None:
     run(store.publish(KEY, snapshot()))
     for n in range(1, 6):
         run(store.append(KEY, patch(n)))
@@ -93,7 +114,7 @@ def test_compaction_keeps_the_patches_after_the_new_snapshot(store: DocumentStor
         run(store.compact(KEY, snapshot(), 9))
 
 
-def test_visibility_listing_and_deletion(store: DocumentStore) -> None:
+def test_visibility_listing_and_deletion(store: DocumentStore, run: Callable[[Any], Any]) -> None:
     other = DocumentKey("bob", "notes")
     run(store.publish(KEY, snapshot()))
     run(store.publish(other, snapshot(), public=True))
@@ -105,7 +126,9 @@ def test_visibility_listing_and_deletion(store: DocumentStore) -> None:
     assert run(store.load(other)) is None
 
 
-def test_unknown_documents_and_bad_names_are_clear_errors(store: DocumentStore) -> None:
+def test_unknown_documents_and_bad_names_are_clear_errors(
+    store: DocumentStore, run: Callable[[Any], Any]
+) -> None:
     with pytest.raises(StoreError, match="no published document 'ada/sensors'"):
         run(store.append(KEY, patch(1)))
     with pytest.raises(StoreError, match="no published document"):
@@ -117,6 +140,7 @@ def test_unknown_documents_and_bad_names_are_clear_errors(store: DocumentStore) 
 
 
 def test_open_store_urls(tmp_path: Path) -> None:
+    run = asyncio.run
     assert isinstance(open_store("memory://"), MemoryStore)
     sqlite = open_store(f"sqlite://{tmp_path}/a/b.db")  # sqlite:// + an absolute path
     assert isinstance(sqlite, SQLiteStore)
@@ -127,6 +151,7 @@ def test_open_store_urls(tmp_path: Path) -> None:
 
 
 def test_sqlite_keeps_everything_across_a_reopen(tmp_path: Path) -> None:
+    run = asyncio.run
     first = SQLiteStore(tmp_path / "docs.db")
     run(first.publish(KEY, snapshot(), public=True))
     run(first.append(KEY, patch(1)))
@@ -157,6 +182,7 @@ WRITER = textwrap.dedent(
 
 
 def test_sqlite_keeps_every_acknowledged_patch_when_the_writer_is_killed(tmp_path: Path) -> None:
+    run = asyncio.run
     path = tmp_path / "docs.db"
     child = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True
