@@ -29,7 +29,8 @@ class LiveServer:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         settings.setdefault("storage", "memory://")  # published documents: nothing on disk
-        self.server = Server(apps, ServerSettings(port=0, **settings))
+        policy = settings.pop("access_policy", None)
+        self.server = Server(apps, ServerSettings(port=0, **settings), access_policy=policy)
         self.call(self.server.start())
 
     def call(self, coroutine: Coroutine[Any, Any, T], timeout: float = 30) -> T:

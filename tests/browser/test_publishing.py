@@ -3,6 +3,7 @@ in the page, and a slider moved in the page fires the script's callback."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -51,3 +52,29 @@ def test_published_document_lives_in_the_browser(
             assert time.monotonic() < deadline, f"the script saw {moved}"
             time.sleep(0.05)
         publication.flush()
+
+
+def test_a_document_built_with_bokeh_renders_when_published(
+    live_server: Start, new_tab: Callable[[], Tab]
+) -> None:
+    from bokeh.client import push_session as bokeh_push
+    from bokeh.document import Document as BokehDocument
+    from bokeh.models import ColumnDataSource as BokehSource
+    from bokeh.plotting import figure as bokeh_figure
+
+    server = live_server({"/": no_app})
+    doc = BokehDocument()
+    source = BokehSource(data={"x": [1, 2, 3], "y": [3, 1, 2]}, name="points")
+    plot = bokeh_figure(title="built with bokeh", height=300, width=400)
+    plot.scatter("x", "y", source=source, size=20)
+    doc.add_root(plot)
+    base = server.url().rstrip("/")
+    # bokeh.client runs its own event loop: not on this thread, where Playwright's runs.
+    pusher = threading.Thread(
+        target=lambda: bokeh_push(doc, url=f"{base}/docs/local/from-bokeh/publish").close()
+    )
+    pusher.start()
+    pusher.join(30)
+    tab = new_tab().open(f"{base}/docs/local/from-bokeh")
+    assert tab.page.evaluate("Bokeh.documents[0].get_model_by_name('points').get_length()") == 3
+    assert tab.ink() > 0.005

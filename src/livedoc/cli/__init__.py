@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from livedoc.cli import serve, wire_demo
+from livedoc.cli import accounts, serve, wire_demo
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"livedoc {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     serve.add_parser(subparsers)
+    accounts.add_parsers(subparsers)
     wire_demo.add_parser(subparsers)
     return parser
 

@@ -96,6 +96,8 @@ def add_parser(subparsers: Any) -> None:
     )
     published = parser.add_argument_group("published documents (/docs/<owner>/<name>)")
     published.add_argument("--storage", default="default", help=help_for("storage"))
+    published.add_argument("--multi-user", action="store_true", help=help_for("multi_user"))
+    published.add_argument("--users", default="default", help=help_for("users"))
     request = parser.add_argument_group("what app code sees of the page request")
     request.add_argument(
         "--include-headers", nargs="+", default=None, help=help_for("include_headers")

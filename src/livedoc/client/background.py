@@ -120,10 +120,11 @@ def pull_session(
     session_id: str | None = None,
     arguments: Mapping[str, str] | None = None,
     token: str | None = None,
+    api_key: str | None = None,
     timeout: float = 10.0,
 ) -> BlockingSession:
     """Open a session of the app at `url` (or join `session_id`) and pull its document."""
-    return _open(url, None, session_id, arguments, token, timeout)
+    return _open(url, None, session_id, arguments, token, api_key, timeout)
 
 
 def push_session(
@@ -133,11 +134,12 @@ def push_session(
     session_id: str | None = None,
     arguments: Mapping[str, str] | None = None,
     token: str | None = None,
+    api_key: str | None = None,
     timeout: float = 10.0,
 ) -> BlockingSession:
     """Open a session of the app at `url` (or join `session_id`) and make `document` its
     document: every browser tab of the session shows it, and changes flow both ways."""
-    return _open(url, document, session_id, arguments, token, timeout)
+    return _open(url, document, session_id, arguments, token, api_key, timeout)
 
 
 def _open(
@@ -146,6 +148,7 @@ def _open(
     session_id: str | None,
     arguments: Mapping[str, str] | None,
     token: str | None,
+    api_key: str | None,
     timeout: float,
 ) -> BlockingSession:
     opening = ClientSession.open(
@@ -154,6 +157,7 @@ def _open(
         session_id=session_id,
         arguments=arguments,
         token=token,
+        api_key=api_key,
         request_timeout=timeout,
     )
     # Connecting, then a push or pull: each step is bounded by `timeout`.

@@ -72,12 +72,16 @@ def publish(
     url: str = DEFAULT_URL,
     owner: str = LOCAL_OWNER,
     public: bool = False,
+    api_key: str | None = None,
     timeout: float = 10.0,
 ) -> Publication:
     """Publish `document` on the server at `url` as `<owner>/<name>`; returns its Publication
     (`str(publication)` is the page URL). Changes to `document` keep reaching every viewer,
-    and viewers' changes come back, until `close()`."""
+    and viewers' changes come back, until `close()`. On a `--multi-user` server, `owner` is
+    your user name and `api_key` your key (default: what `livedoc login` stored)."""
     page = document_url(url, owner, name)
     visibility = "1" if public else "0"
-    session = push_session(document, f"{page}/publish?public={visibility}", timeout=timeout)
+    session = push_session(
+        document, f"{page}/publish?public={visibility}", api_key=api_key, timeout=timeout
+    )
     return Publication(page, session)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, WebSocketClosedError, websocket_connect
 
+from livedoc.client.credentials import find_api_key
 from livedoc.client.urls import DEFAULT_URL, websocket_url
 from livedoc.document import Document
 from livedoc.document.events import DocumentPatchedEvent
@@ -63,8 +64,10 @@ class ClientSession:
         *,
         reconnect: bool = True,
         timeout: float = 10.0,
+        api_key: str | None = None,
     ) -> None:
         self.url = url
+        self._api_key = api_key
         self.id = session_id
         self.websocket_url = websocket_url(url)
         self._token = token
@@ -101,6 +104,7 @@ class ClientSession:
         session_id: str | None = None,
         arguments: Mapping[str, str] | None = None,
         token: str | None = None,
+        api_key: str | None = None,
         reconnect: bool = True,
         request_timeout: float = 10.0,
     ) -> ClientSession:
@@ -110,7 +114,9 @@ class ClientSession:
 
         `arguments` reach the app as its request arguments. `token` is a session token made
         elsewhere (for a server with a secret key); by default an unsigned one is made.
-        `request_timeout` bounds the connection and each request. Raises `ServerUnreachable`
+        `api_key` identifies the user to a `--multi-user` server (default: $LIVEDOC_API_KEY or
+        what `livedoc login` stored for this server). `request_timeout` bounds the connection
+        and each request. Raises `ServerUnreachable`
         or `SessionRefused` (both `ClientError`s) with the reason.
         """
         session_id = session_id or generate_session_id()
@@ -124,6 +130,7 @@ class ClientSession:
             asyncio.get_running_loop(),
             reconnect=reconnect,
             timeout=request_timeout,
+            api_key=api_key or find_api_key(url),
         )
         await session._connect()
         if document is not None:
@@ -133,7 +140,8 @@ class ClientSession:
         return session
 
     async def _connect(self) -> None:
-        request = HTTPRequest(self.websocket_url, connect_timeout=self.timeout)
+        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        request = HTTPRequest(self.websocket_url, headers=headers, connect_timeout=self.timeout)
         try:
             connection = await asyncio.wait_for(
                 websocket_connect(request, subprotocols=["bokeh", self._token]), self.timeout
@@ -380,6 +388,8 @@ def _refusal(url: str, exc: HTTPClientError) -> str:
     detail = body.decode(errors="replace").strip() or exc.message or ""
     if exc.code == 404:
         return f"no app at {url} (404): check the URL's path"
+    if exc.code == 401:
+        return f"the server at {url} wants to know who you are (401): {detail}"
     if exc.code == 403:
         return f"the server refused the session at {url} (403): {detail}"
     return f"the server answered {exc.code} at {url}: {detail}"

@@ -34,6 +34,7 @@ __all__ = [
     "PageErrors",
     "VersionedStaticHandler",
     "bundle_urls",
+    "send_autoload",
 ]
 
 log = logging.getLogger("livedoc.server")
@@ -130,21 +131,33 @@ class AutoloadHandler(_Base):
             "bokeh-absolute-url",
             f"{self.request.protocol}://{self.request.host}{self.app_context.url}",
         )
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(absolute_url)
-        base = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
         token, _ = await self._session()
-        self.set_header("Content-Type", "application/javascript")
-        self.finish(
-            autoload_script(
-                bundle_urls=bundle_urls(self.server_settings.url_prefix, base),
-                token=token,
-                element_id=element_id,
-                app_path=app_path,
-                absolute_url=absolute_url,
-            )
+        send_autoload(self, self.server_settings, token, element_id, app_path, absolute_url)
+
+
+def send_autoload(
+    handler: RequestHandler,
+    settings: ServerSettings,
+    token: str,
+    element_id: str,
+    app_path: str,
+    absolute_url: str,
+) -> None:
+    """Answer with the autoload script; bundles load from the embedding URL's origin."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(absolute_url)
+    base = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    handler.set_header("Content-Type", "application/javascript")
+    handler.finish(
+        autoload_script(
+            bundle_urls=bundle_urls(settings.url_prefix, base),
+            token=token,
+            element_id=element_id,
+            app_path=app_path,
+            absolute_url=absolute_url,
         )
+    )
 
 
 class IndexHandler(RequestHandler):

@@ -12,12 +12,14 @@ import asyncio
 import html
 import logging
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from tornado.web import HTTPError
 
 from livedoc.protocol import CloseCode, Limits
 from livedoc.server.connection import ServerConnection
-from livedoc.server.handlers import PageErrors, bundle_urls
+from livedoc.server.handlers import PageErrors, bundle_urls, send_autoload
+from livedoc.server.identity import Identities, Refusal
 from livedoc.server.pages import app_page
 from livedoc.server.tokens_http import RequestRefused, token_for_request
 from livedoc.server.ws import SESSION_OPEN_TIMEOUT, WebsocketHandler, _Transport
@@ -28,7 +30,12 @@ if TYPE_CHECKING:
     from livedoc.server.published import PublishedDocuments
     from livedoc.server.settings import ServerSettings
 
-__all__ = ["PublishedIndexHandler", "PublishedPageHandler", "PublishedWebsocketHandler"]
+__all__ = [
+    "PublishedAutoloadHandler",
+    "PublishedIndexHandler",
+    "PublishedPageHandler",
+    "PublishedWebsocketHandler",
+]
 
 log = logging.getLogger("livedoc.published")
 
@@ -41,14 +48,26 @@ def _key(owner: str, name: str) -> DocumentKey:
 
 
 class _PublishedBase(PageErrors):
-    def initialize(self, published: PublishedDocuments, settings: ServerSettings) -> None:
+    def initialize(
+        self, published: PublishedDocuments, settings: ServerSettings, identities: Identities
+    ) -> None:
         self.published = published
         self.server_settings = settings
+        self.identities = identities
 
 
 class PublishedPageHandler(_PublishedBase):
     async def get(self, owner: str, name: str) -> None:
         key = _key(owner, name)
+        try:
+            user = self.identities.identify(self)
+            self.identities.check(user, key, await self.published.info(key), write=False)
+        except Refusal as refusal:
+            if refusal.status == 401 and self.request.method == "GET":
+                prefix = self.server_settings.url_prefix
+                self.redirect(f"{prefix}/login?{urlencode({'next': self.request.uri or '/'})}")
+                return
+            raise HTTPError(refusal.status, reason=refusal.reason) from None
         session = await self.published.session_for(key, create=False)
         if session is None:
             raise HTTPError(404, reason=f"no published document {key.path!r}")
@@ -66,13 +85,48 @@ class PublishedPageHandler(_PublishedBase):
         self.finish(page)
 
 
+class PublishedAutoloadHandler(_PublishedBase):
+    """`/docs/<owner>/<name>/autoload.js`: embeds the published document in another page."""
+
+    def set_default_headers(self) -> None:
+        self.set_header("Access-Control-Allow-Origin", "*")
+
+    async def get(self, owner: str, name: str) -> None:
+        key = _key(owner, name)
+        element_id = self.get_query_argument("bokeh-autoload-element", None)
+        if not element_id:
+            raise HTTPError(400, reason="No bokeh-autoload-element query parameter")
+        try:
+            user = self.identities.identify(self)
+            self.identities.check(user, key, await self.published.info(key), write=False)
+        except Refusal as refusal:
+            raise HTTPError(refusal.status, reason=refusal.reason) from None
+        if await self.published.session_for(key, create=False) is None:
+            raise HTTPError(404, reason=f"no published document {key.path!r}")
+        path = f"{self.server_settings.url_prefix}/docs/{key.path}"
+        absolute_url = self.get_query_argument(
+            "bokeh-absolute-url", f"{self.request.protocol}://{self.request.host}{path}"
+        )
+        try:
+            token, _ = token_for_request(self.request, self.server_settings)
+        except RequestRefused as exc:
+            raise HTTPError(exc.status, reason=str(exc)) from None
+        send_autoload(self, self.server_settings, token, element_id, path, absolute_url)
+
+
 class PublishedIndexHandler(_PublishedBase):
     async def get(self) -> None:
         prefix = self.server_settings.url_prefix
+        try:
+            user = self.identities.identify(self)
+        except Refusal as refusal:
+            raise HTTPError(refusal.status, reason=refusal.reason) from None
+        policy = self.identities.policy
         items = "\n".join(
             f'<li><a href="{prefix}/docs/{html.escape(info.key.path)}">'
             f"{html.escape(info.key.path)}</a>{' (public)' if info.public else ''}</li>"
             for info in await self.published.store.list()
+            if policy.can_read(user, info.key, info)
         )
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(
@@ -89,12 +143,15 @@ class PublishedWebsocketHandler(WebsocketHandler):
         self,
         published: PublishedDocuments,
         settings: ServerSettings,
+        identities: Identities,
         origins: OriginPolicy,
         publishing: bool = False,
     ) -> None:
         super().initialize(None, settings, origins)  # type: ignore[arg-type]
         self.published = published
+        self.identities = identities
         self.publishing = publishing
+        self.writable = False
 
     async def prepare(self) -> None:
         await super().prepare()  # origin and token checks
@@ -106,6 +163,17 @@ class PublishedWebsocketHandler(WebsocketHandler):
         except StoreError as exc:
             self._refuse(404, str(exc))
             return
+        info = await self.published.info(key)
+        try:
+            user = self.identities.identify(self)
+            self.identities.check(user, key, info, write=self.publishing)
+        except Refusal as refusal:
+            log.info(
+                "refused %s of %s: %s", "publishing" if self.publishing else "viewing", key, refusal
+            )
+            self._refuse(refusal.status, refusal.reason)
+            return
+        self.writable = self.identities.policy.can_write(user, key, info)
         if not self.publishing and await self.published.session_for(key, create=False) is None:
             self._refuse(404, f"no published document {key.path!r}")
 
@@ -135,4 +203,5 @@ class PublishedWebsocketHandler(WebsocketHandler):
             self.published.request_visibility(key, None if public is None else public == "1")
         limits = Limits(max_message_size=self.server_settings.websocket_max_message_size)
         self.connection = ServerConnection(session, _Transport(self), limits)
+        self.connection.read_only = not self.writable
         self.connection.open()

@@ -35,9 +35,12 @@ from livedoc.server.handlers import (
     MetadataHandler,
     VersionedStaticHandler,
 )
+from livedoc.server.identity import Identities
+from livedoc.server.login import ApiKeysHandler, LoginHandler, LogoutHandler
 from livedoc.server.origins import OriginPolicy
 from livedoc.server.published import PublishedDocuments
 from livedoc.server.published_handlers import (
+    PublishedAutoloadHandler,
     PublishedIndexHandler,
     PublishedPageHandler,
     PublishedWebsocketHandler,
@@ -48,6 +51,7 @@ from livedoc.server.ws import WebsocketHandler
 if TYPE_CHECKING:
     import socket
 
+    from livedoc.auth import AccessPolicy
     from livedoc.document import Document
 
 __all__ = ["AppSpec", "Server"]
@@ -69,13 +73,22 @@ def _app_url(route: str) -> str:
 class Server:
     """Serves apps (by route) over HTTP and the Bokeh websocket protocol."""
 
-    def __init__(self, apps: Mapping[str, AppSpec], settings: ServerSettings | None = None) -> None:
+    def __init__(
+        self,
+        apps: Mapping[str, AppSpec],
+        settings: ServerSettings | None = None,
+        *,
+        access_policy: AccessPolicy | None = None,
+    ) -> None:
+        """`access_policy` replaces the built-in single-user / --multi-user rules (for an
+        organisation's own login: see `livedoc.auth.AccessPolicy`)."""
         if not apps:
             raise ValueError("a server needs at least one app")
         self.settings = settings or ServerSettings.from_environment()
         self.applications = {_app_url(route): _as_application(spec) for route, spec in apps.items()}
         self.contexts: dict[str, ApplicationContext] = {}
         self.published = PublishedDocuments(storage_url(self.settings.storage))
+        self.identities = Identities(self.settings, access_policy)
         self._http: HTTPServer | None = None
         self._sockets: list[socket.socket] = []
         self._cleanup: asyncio.Task[None] | None = None
@@ -116,7 +129,18 @@ class Server:
                     {"apps": listing, "redirect": settings.index_redirect},
                 )
             )
-        published = {"published": self.published, "settings": settings}
+        published = {
+            "published": self.published,
+            "settings": settings,
+            "identities": self.identities,
+        }
+        accounts = {"identities": self.identities, "settings": settings}
+        if settings.multi_user:
+            routes += [
+                (f"{prefix}/login", LoginHandler, accounts),
+                (f"{prefix}/logout", LogoutHandler, accounts),
+                (f"{prefix}/api/keys", ApiKeysHandler, accounts),
+            ]
         routes += [
             (f"{prefix}/docs/?", PublishedIndexHandler, published),
             (
@@ -129,6 +153,7 @@ class Server:
                 PublishedWebsocketHandler,
                 {**published, "origins": origins, "publishing": True},
             ),
+            (f"{prefix}/docs/([^/]+)/([^/]+)/autoload.js", PublishedAutoloadHandler, published),
             (f"{prefix}/docs/([^/]+)/([^/]+)/?", PublishedPageHandler, published),
         ]
         routes.append((f"{prefix}/static/(.*)", VersionedStaticHandler, {"path": str(STATIC_ROOT)}))
@@ -139,6 +164,8 @@ class Server:
             websocket_ping_timeout=settings.keep_alive or None,
             websocket_max_message_size=settings.websocket_max_message_size,
             compress_response=True,
+            cookie_secret=self.identities.cookie_secret,
+            xsrf_cookies=True,  # every state-changing HTTP request carries an XSRF token
         )
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -201,6 +228,7 @@ class Server:
             await context.shutdown()
             await context.application.on_server_unloaded(context.server_context)
         await self.published.shutdown()
+        self.identities.close()
         for sock in self._sockets:
             sock.close()
         self._sockets = []

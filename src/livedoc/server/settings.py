@@ -17,7 +17,7 @@ from livedoc.protocol.tokens import DEFAULT_TOKEN_LIFETIME
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["ServerSettings", "SessionIds", "default_data_dir", "storage_url"]
+__all__ = ["ServerSettings", "SessionIds", "default_data_dir", "storage_url", "users_url"]
 
 SessionIds = Literal["unsigned", "signed", "external-signed"]
 
@@ -70,6 +70,17 @@ class ServerSettings:
         "Where published documents are kept: memory://, sqlite:///path/to/file.db, or default"
         " (sqlite: documents.db in $LIVEDOC_DATA_DIR, else ~/.local/share/livedoc; the file is"
         " made when the first document is published or viewed).",
+    )
+    multi_user: bool = _option(
+        False,
+        "Users log in (livedoc user add; a login page; API keys for scripts): owners write their"
+        " documents, public ones are readable by anyone, private ones by their owner only."
+        " Without it, local use needs no login and everyone may do everything.",
+    )
+    users: str = _option(
+        "default",
+        "Where users and API keys are kept (with --multi-user): sqlite:///path/users.db,"
+        " memory://, or default (users.db in the data directory).",
     )
     # Requests exposed to app code through the token
     include_headers: tuple[str, ...] | None = _option(
@@ -173,4 +184,11 @@ def storage_url(setting: str, environ: Mapping[str, str] | None = None) -> str:
     """The `storage` setting as a store URL ("default" becomes the data directory's file)."""
     if setting == "default":
         return "sqlite://" + os.path.join(default_data_dir(environ), "documents.db")
+    return setting
+
+
+def users_url(setting: str, environ: Mapping[str, str] | None = None) -> str:
+    """The `users` setting as a user-store URL ("default": users.db in the data directory)."""
+    if setting == "default":
+        return "sqlite://" + os.path.join(default_data_dir(environ), "users.db")
     return setting
