@@ -78,3 +78,23 @@ def test_a_document_built_with_bokeh_renders_when_published(
     tab = new_tab().open(f"{base}/docs/local/from-bokeh")
     assert tab.page.evaluate("Bokeh.documents[0].get_model_by_name('points').get_length()") == 3
     assert tab.ink() > 0.005
+
+
+def test_a_share_link_shows_a_private_document_in_the_browser(
+    live_server: Start, new_tab: Callable[[], Tab]
+) -> None:
+    server = live_server({"/": no_app}, multi_user=True, users="memory://")
+    users = server.server.identities.users
+    users.add_user("ada", "correct horse battery")
+    doc = Document(title="private")
+    doc.add_root(Slider(start=0, end=10, value=4, name="threshold"))
+    base = server.url().rstrip("/")
+    publication = publish(
+        doc, "private", url=base, owner="ada", api_key=users.create_api_key("ada")
+    )
+    link = publication.share()
+    tab = new_tab().open(link)  # anonymous: the page's session token carries the grant
+    assert tab.model("threshold", "value") == 4
+    doc.get_model_by_name("threshold").value = 6  # the owner's change reaches the viewer
+    tab.wait_for("() => Bokeh.documents[0].get_model_by_name('threshold').value === 6")
+    publication.close()

@@ -16,10 +16,13 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def get(
-    url: str, headers: dict[str, str] | None = None, method: str = "GET"
+    url: str,
+    headers: dict[str, str] | None = None,
+    method: str = "GET",
+    data: bytes | None = None,
 ) -> tuple[int, dict[str, str], str]:
     """(status, headers, body) of one request; redirects are returned, not followed."""
-    request = urllib.request.Request(url, headers=headers or {}, method=method)
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
     opener = urllib.request.build_opener(_NoRedirect)
     try:
         with opener.open(request, timeout=10) as response:

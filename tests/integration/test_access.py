@@ -27,6 +27,7 @@ from livedoc.models import Slider
 from livedoc.protocol import patch_doc
 from tests.live_server import LiveServer
 
+from . import http_client
 from .ws_client import ProtocolClient, pulled, token_for, value_change
 
 if TYPE_CHECKING:
@@ -75,19 +76,10 @@ def site(live_server: Start) -> Site:
     return Site(live_server)
 
 
-def http(url: str, **kwargs: Any) -> tuple[int, str, Any]:
-    request = urllib.request.Request(url, **kwargs)
-    opener = urllib.request.build_opener(_NoRedirect)
-    try:
-        with opener.open(request, timeout=10) as response:
-            return response.status, response.read().decode(), response.headers
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode(), exc.headers
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+def http(url: str, **kwargs: Any) -> tuple[int, str, dict[str, str]]:
+    """(status, body, headers); redirects are returned, not followed."""
+    status, headers, body = http_client.get(url, **kwargs)
+    return status, body, headers
 
 
 def test_anonymous_visitors_are_sent_to_log_in_or_refused(site: Site) -> None:
@@ -132,6 +124,10 @@ def test_a_public_document_is_read_only_for_others(site: Site) -> None:
         ack = await client.receive()
         assert ack is not None
         doc_json = await pulled(client)
+        # What BokehJS sends once a page is ready: a UI event, no change; it is not refused.
+        ready = {"type": "event", "name": "document_ready", "values": {"type": "map"}}
+        event = {"kind": "MessageSent", "msg_type": "bokeh_event", "msg_data": ready}
+        assert (await client.request(patch_doc([event], {}))).msgtype == "OK"
         slider_id = doc_json["roots"][0]["id"]
         reply = await client.request(patch_doc([value_change(slider_id, "value", 7)], {}))
         client.close()
@@ -163,11 +159,13 @@ def test_the_login_page_sets_a_cookie_with_xsrf_protection(site: Site) -> None:
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"{site.base}/login", data=forged, timeout=10)
     assert refused.value.code == 403
+    refused.value.close()
     # A wrong password: the form again, 401.
     wrong = urllib.parse.urlencode({"user": "ada", "password": "nope", "_xsrf": xsrf.group(1)})
     with pytest.raises(urllib.error.HTTPError) as denied:
         opener.open(f"{site.base}/login", data=wrong.encode(), timeout=10)
     assert denied.value.code == 401
+    denied.value.close()
     good = urllib.parse.urlencode(
         {"user": "ada", "password": PASSWORD, "_xsrf": xsrf.group(1), "next": "/docs/ada/notes"}
     )
@@ -242,3 +240,28 @@ def test_autoload_embeds_a_public_document(site: Site) -> None:
     assert "/docs/ada/board" in script
     site.publish("notes", public=False)
     assert http(site.doc_url("ada", "notes") + "/autoload.js?bokeh-autoload-element=x")[0] == 401
+
+
+def test_a_share_link_opens_a_private_document_read_only(site: Site) -> None:
+    doc = Document(title="notes")
+    doc.add_root(Slider(start=0, end=10, value=1, name="slider"))
+    publication = publish(doc, "notes", url=site.base, owner="ada", api_key=site.keys["ada"])
+    link = publication.share()
+    publication.close()
+    assert "?share=" in link
+    status, page, _ = http(link)  # anonymous, with the link
+    assert status == 200
+    assert "<title>notes</title>" in page
+    reader = pull_session(link, api_key="")  # a script with the link reads it ...
+    assert reader.document.get_model_by_name("slider").value == 1
+    reader.close()
+    changed = Document()
+    changed.add_root(Slider(start=0, end=10, value=9, name="slider"))
+    with pytest.raises(SessionRefused, match="401"):  # ... but cannot publish over it
+        publish(changed, "notes", url=site.base, owner="ada", api_key="")
+    forged = link.rsplit("=", 1)[0] + "=not-the-token"
+    assert http(forged)[0] == 302  # to the login page
+    assert http(link.replace("/notes?", "/other?"))[0] in (302, 404)  # only that document
+    assert site.users.revoke_share_token(link.rsplit("=", 1)[1])
+    assert http(link)[0] == 302
+    assert site.stored_value("ada", "notes") == 1

@@ -5,8 +5,6 @@ replaced by publishing again; the real bokeh.client can publish and read back.""
 from __future__ import annotations
 
 import asyncio
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +18,7 @@ from livedoc.protocol import patch_doc
 from tests.live_server import LiveServer
 from tests.redis_server import redis_url as redis_url  # the fixture
 
+from . import http_client
 from .ws_client import ProtocolClient, pulled, token_for, value_change
 
 if TYPE_CHECKING:
@@ -42,11 +41,8 @@ def sensor_doc(title: str = "sensors") -> tuple[Document, ColumnDataSource, Slid
 
 
 def get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
+    status, _, body = http_client.get(url)
+    return status, body
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 10) -> None:

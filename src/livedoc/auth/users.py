@@ -27,6 +27,10 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     name TEXT PRIMARY KEY, password TEXT NOT NULL, created REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS share_tokens (
+    secret_hash TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL,
+    created REAL NOT NULL, revoked REAL
+);
 CREATE TABLE IF NOT EXISTS api_keys (
     id TEXT PRIMARY KEY, user TEXT NOT NULL, secret_hash TEXT NOT NULL, label TEXT NOT NULL,
     created REAL NOT NULL, revoked REAL
@@ -146,6 +150,35 @@ class UserStore:
                 else self._db.execute(query + " ORDER BY created")
             ).fetchall()
         return [ApiKey(*row) for row in rows]
+
+    # -- share tokens -----------------------------------------------------------------------------
+
+    def create_share_token(self, owner: str, name: str) -> str:
+        """A token that lets anyone holding it read the document `owner/name`."""
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO share_tokens VALUES (?, ?, ?, ?, NULL)",
+                (_digest(token), owner, name, time.time()),
+            )
+        return token
+
+    def shared_document(self, token: str) -> tuple[str, str] | None:
+        """(owner, name) of the document a live share token grants; None otherwise."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT owner, name FROM share_tokens WHERE secret_hash = ? AND revoked IS NULL",
+                (_digest(token),),
+            ).fetchone()
+        return (str(row[0]), str(row[1])) if row else None
+
+    def revoke_share_token(self, token: str) -> bool:
+        with self._lock:
+            changed = self._db.execute(
+                "UPDATE share_tokens SET revoked = ? WHERE secret_hash = ? AND revoked IS NULL",
+                (time.time(), _digest(token)),
+            ).rowcount
+        return bool(changed)
 
     def close(self) -> None:
         self._db.close()

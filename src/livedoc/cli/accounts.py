@@ -2,7 +2,7 @@
 
 livedoc user add ada                    # asks for a password (or --password-stdin)
 livedoc user key ada --label laptop     # prints a new API key, once
-livedoc user revoke <key or key id>
+livedoc user revoke <key, key id or share token>
 livedoc user list
 livedoc login http://server:5006 --user ada   # stores an API key in ~/.livedoc/
 """
@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import base64
 import getpass
-import json
 import sys
-import urllib.error
-import urllib.request
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -42,7 +39,9 @@ def add_parsers(subparsers: Any) -> None:
     key.add_argument("name")
     key.add_argument("--label", default="", help="what the key is for")
     key.set_defaults(command=_key)
-    revoke = actions.add_parser("revoke", help="revoke an API key (the key or its id)")
+    revoke = actions.add_parser(
+        "revoke", help="revoke an API key (the key or its id) or a share link (its ?share= token)"
+    )
     revoke.add_argument("key")
     revoke.set_defaults(command=_revoke)
     listing = actions.add_parser("list", help="list users and their keys")
@@ -96,8 +95,11 @@ def _key(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _revoke(args: argparse.Namespace, out: TextIO) -> int:
-    if not _store(args).revoke_api_key(args.key):
-        print("livedoc user revoke: no such key, or revoked already", file=sys.stderr)
+    store = _store(args)
+    if not (store.revoke_api_key(args.key) or store.revoke_share_token(args.key)):
+        print(
+            "livedoc user revoke: no such key or share token, or revoked already", file=sys.stderr
+        )
         return 2
     print("revoked", file=out)
     return 0
@@ -114,24 +116,22 @@ def _list(args: argparse.Namespace, out: TextIO) -> int:
 
 def _login(args: argparse.Namespace, out: TextIO) -> int:
     from livedoc.client.credentials import save_api_key, server_base
+    from livedoc.client.rest import RequestRefused, post_json
+    from livedoc.errors import ServerUnreachable
 
     base = server_base(args.url)
     basic = base64.b64encode(f"{args.user}:{_password(args)}".encode()).decode()
-    request = urllib.request.Request(
-        f"{args.url.rstrip('/')}/api/keys",
-        data=b"",
-        method="POST",
-        headers={"Authorization": f"Basic {basic}"},
-    )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            key = json.loads(response.read())["key"]
-    except urllib.error.HTTPError as exc:
-        print(f"livedoc login: {base} answered {exc.code}: {exc.reason}", file=sys.stderr)
+        answer = post_json(
+            f"{args.url.rstrip('/')}/api/keys", headers={"Authorization": f"Basic {basic}"}
+        )
+    except RequestRefused as exc:
+        print(f"livedoc login: {base} answered {exc.status}: {exc.reason}", file=sys.stderr)
         return 2
-    except OSError as exc:
-        print(f"livedoc login: cannot reach {base}: {exc}", file=sys.stderr)
+    except ServerUnreachable as exc:
+        print(f"livedoc login: {exc}", file=sys.stderr)
         return 2
+    key = answer["key"]
     path = save_api_key(base, key)
     print(f"logged in to {base} as {args.user}; the API key is in {path}", file=out)
     return 0

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from livedoc.client.background import BlockingSession, push_session
+from livedoc.client.credentials import find_api_key
+from livedoc.client.rest import post_json
 from livedoc.client.urls import DEFAULT_URL
 
 if TYPE_CHECKING:
@@ -29,9 +31,10 @@ LOCAL_OWNER = "local"
 class Publication:
     """A published document: its page `url`, and the live `session` that keeps it in sync."""
 
-    def __init__(self, url: str, session: BlockingSession) -> None:
+    def __init__(self, url: str, session: BlockingSession, api_key: str | None = None) -> None:
         self.url = url
         self.session = session
+        self.api_key = api_key
 
     @property
     def document(self) -> Document:
@@ -40,6 +43,13 @@ class Publication:
     def flush(self, timeout: float | None = 30) -> None:
         """Block until the server has stored every change made so far."""
         self.session.flush(timeout)
+
+    def share(self) -> str:
+        """A read-only link to this (private) document for anyone who has it, from a
+        `--multi-user` server; needs this publication's API key (the owner's)."""
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        link: str = post_json(f"{self.url}/share", headers)["url"]
+        return link
 
     def close(self) -> None:
         """Stop syncing (the document stays published)."""
@@ -84,4 +94,4 @@ def publish(
     session = push_session(
         document, f"{page}/publish?public={visibility}", api_key=api_key, timeout=timeout
     )
-    return Publication(page, session)
+    return Publication(page, session, api_key or find_api_key(url))

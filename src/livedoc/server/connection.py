@@ -13,7 +13,7 @@ with a 4xxx code and a reason. Peers see a one-line error, never a traceback.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from livedoc import __version__
 from livedoc.document import BOKEH_VERSION
@@ -142,6 +142,10 @@ class ServerConnection:
                 doc_json, buffers = session.document.to_json()
                 return pull_doc_reply(message.msgid, doc_json, buffers)
             if self.read_only:
+                if kind == "PATCH-DOC" and _only_ui_events(message.content):
+                    # DocumentReady, clicks, taps: a read-only viewer's UI events change no
+                    # state and do not reach the owner's callbacks.
+                    return ok(message.msgid)
                 raise ReadOnlyError(
                     "this document is read-only for you: your changes stay in your browser"
                 )
@@ -162,3 +166,13 @@ class ServerConnection:
                 session.flush_held = False
                 session.flush()  # the changes this message caused go out before its OK
         return ok(message.msgid)
+
+
+def _only_ui_events(content: Any) -> bool:
+    """Whether a PATCH-DOC carries UI events (`MessageSent`) and no change to the document."""
+    events = content.get("events") if isinstance(content, dict) else None
+    return (
+        isinstance(events, list)
+        and bool(events)
+        and all(isinstance(e, dict) and e.get("kind") == "MessageSent" for e in events)
+    )

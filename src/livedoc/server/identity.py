@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from livedoc.auth import LOCAL_USER, AccessPolicy, MultiUser, SingleUser, UserStore
 from livedoc.server.settings import users_url
@@ -21,12 +22,23 @@ if TYPE_CHECKING:
     from livedoc.server.settings import ServerSettings
     from livedoc.storage import DocumentInfo, DocumentKey
 
-__all__ = ["COOKIE", "Identities", "Refusal"]
+__all__ = ["COOKIE", "SHARE", "Identities", "Refusal", "credentials_in_header"]
 
 log = logging.getLogger("livedoc.auth")
 
 COOKIE = "livedoc_user"
+#: The session-token payload key that carries a share link's token from its page to the
+#: page's websocket (the browser holds the token in the page URL already).
+SHARE = "livedoc_share"
 COOKIE_DAYS = 7
+
+
+def credentials_in_header(handler: RequestHandler) -> bool:
+    """Whether the request authenticates with an `Authorization` header (an API key, or a
+    user:password for /api/keys). A cross-site form cannot send one, so such requests need no
+    XSRF token (as for Jupyter's token-authenticated requests); cookie-authenticated ones do."""
+    scheme = handler.request.headers.get("Authorization", "").partition(" ")[0].lower()
+    return scheme in ("basic", "bearer", "token")
 
 
 class Refusal(Exception):
@@ -71,6 +83,23 @@ class Identities:
         cookie = handler.get_signed_cookie(COOKIE, max_age_days=COOKIE_DAYS)
         return cookie.decode() if cookie else None
 
+    # -- share links --------------------------------------------------------------------------------
+
+    def share_token(self, handler: RequestHandler, token_extra: Any = None) -> str | None:
+        """The share token a request carries: `?share=<token>` on a page, or, on a websocket,
+        in the session token that such a page made (see `SHARE`)."""
+        share = handler.get_query_argument("share", None)
+        if share is None and isinstance(token_extra, Mapping):
+            share = token_extra.get(SHARE)
+        return share if isinstance(share, str) and share else None
+
+    def shared(self, share: str | None, key: DocumentKey) -> bool:
+        """Whether `share` is a live share token for `key` (checked in the store each time, so a
+        revoked link stops working for new pages and connections at once)."""
+        if share is None or not self.policy.requires_login:
+            return False
+        return self.users.shared_document(share) == (key.owner, key.name)
+
     def check(
         self,
         user: str | None,
@@ -78,9 +107,10 @@ class Identities:
         info: DocumentInfo | None,
         *,
         write: bool,
+        shared: bool = False,
     ) -> None:
         allowed = (self.policy.can_write if write else self.policy.can_read)(user, key, info)
-        if allowed:
+        if allowed or (shared and not write and info is not None):
             return
         what = "change" if write else "see"
         if user is None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from tornado.web import HTTPError
 
 from livedoc.server.handlers import PageErrors
-from livedoc.server.identity import COOKIE, COOKIE_DAYS
+from livedoc.server.identity import COOKIE, COOKIE_DAYS, credentials_in_header
 
 if TYPE_CHECKING:
     from livedoc.server.identity import Identities
@@ -87,9 +87,7 @@ class LogoutHandler(_AuthBase):
 
 class ApiKeysHandler(_AuthBase):
     def check_xsrf_cookie(self) -> None:
-        # Credentials in the Authorization header, never a cookie: a cross-site form cannot
-        # send them, so XSRF does not apply (as for Jupyter's token-authenticated requests).
-        if not self.request.headers.get("Authorization", "").startswith("Basic "):
+        if not credentials_in_header(self):
             super().check_xsrf_cookie()
 
     def post(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import logging
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -19,7 +20,7 @@ from tornado.web import HTTPError
 from livedoc.protocol import CloseCode, Limits
 from livedoc.server.connection import ServerConnection
 from livedoc.server.handlers import PageErrors, bundle_urls, send_autoload
-from livedoc.server.identity import Identities, Refusal
+from livedoc.server.identity import SHARE, Identities, Refusal, credentials_in_header
 from livedoc.server.pages import app_page
 from livedoc.server.tokens_http import RequestRefused, token_for_request
 from livedoc.server.ws import SESSION_OPEN_TIMEOUT, WebsocketHandler, _Transport
@@ -35,6 +36,7 @@ __all__ = [
     "PublishedIndexHandler",
     "PublishedPageHandler",
     "PublishedWebsocketHandler",
+    "ShareHandler",
 ]
 
 log = logging.getLogger("livedoc.published")
@@ -59,9 +61,12 @@ class _PublishedBase(PageErrors):
 class PublishedPageHandler(_PublishedBase):
     async def get(self, owner: str, name: str) -> None:
         key = _key(owner, name)
+        share = self.identities.share_token(self)
+        shared = self.identities.shared(share, key)
         try:
             user = self.identities.identify(self)
-            self.identities.check(user, key, await self.published.info(key), write=False)
+            info = await self.published.info(key)
+            self.identities.check(user, key, info, write=False, shared=shared)
         except Refusal as refusal:
             if refusal.status == 401 and self.request.method == "GET":
                 prefix = self.server_settings.url_prefix
@@ -71,8 +76,9 @@ class PublishedPageHandler(_PublishedBase):
         session = await self.published.session_for(key, create=False)
         if session is None:
             raise HTTPError(404, reason=f"no published document {key.path!r}")
+        grants = {SHARE: share} if shared and share else None
         try:
-            token, _ = token_for_request(self.request, self.server_settings)
+            token, _ = token_for_request(self.request, self.server_settings, grants)
         except RequestRefused as exc:
             raise HTTPError(exc.status, reason=str(exc)) from None
         page = app_page(
@@ -112,6 +118,32 @@ class PublishedAutoloadHandler(_PublishedBase):
         except RequestRefused as exc:
             raise HTTPError(exc.status, reason=str(exc)) from None
         send_autoload(self, self.server_settings, token, element_id, path, absolute_url)
+
+
+class ShareHandler(_PublishedBase):
+    """`POST /docs/<owner>/<name>/share`: the owner gets a read-only link for anyone."""
+
+    def check_xsrf_cookie(self) -> None:
+        if not credentials_in_header(self):
+            super().check_xsrf_cookie()
+
+    async def post(self, owner: str, name: str) -> None:
+        key = _key(owner, name)
+        info = await self.published.info(key)
+        if info is None:
+            raise HTTPError(404, reason=f"no published document {key.path!r}")
+        try:
+            user = self.identities.identify(self)
+            self.identities.check(user, key, info, write=True)
+        except Refusal as refusal:
+            raise HTTPError(refusal.status, reason=refusal.reason) from None
+        if not self.identities.policy.requires_login:
+            raise HTTPError(400, reason="share links need --multi-user; here everyone may read")
+        token = self.identities.users.create_share_token(key.owner, key.name)
+        url = f"{self.request.protocol}://{self.request.host}"
+        url += f"{self.server_settings.url_prefix}/docs/{key.path}?share={token}"
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"token": token, "url": url}))
 
 
 class PublishedIndexHandler(_PublishedBase):
@@ -164,9 +196,11 @@ class PublishedWebsocketHandler(WebsocketHandler):
             self._refuse(404, str(exc))
             return
         info = await self.published.info(key)
+        extra = self.token.extra if self.token is not None else None
+        shared = self.identities.shared(self.identities.share_token(self, extra), key)
         try:
             user = self.identities.identify(self)
-            self.identities.check(user, key, info, write=self.publishing)
+            self.identities.check(user, key, info, write=self.publishing, shared=shared)
         except Refusal as refusal:
             log.info(
                 "refused %s of %s: %s", "publishing" if self.publishing else "viewing", key, refusal

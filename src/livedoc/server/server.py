@@ -44,6 +44,7 @@ from livedoc.server.published_handlers import (
     PublishedIndexHandler,
     PublishedPageHandler,
     PublishedWebsocketHandler,
+    ShareHandler,
 )
 from livedoc.server.settings import ServerSettings, storage_url
 from livedoc.server.ws import WebsocketHandler
@@ -154,6 +155,7 @@ class Server:
                 {**published, "origins": origins, "publishing": True},
             ),
             (f"{prefix}/docs/([^/]+)/([^/]+)/autoload.js", PublishedAutoloadHandler, published),
+            (f"{prefix}/docs/([^/]+)/([^/]+)/share", ShareHandler, published),
             (f"{prefix}/docs/([^/]+)/([^/]+)/?", PublishedPageHandler, published),
         ]
         routes.append((f"{prefix}/static/(.*)", VersionedStaticHandler, {"path": str(STATIC_ROOT)}))

@@ -69,9 +69,12 @@ def request_payload(request: HTTPServerRequest, settings: ServerSettings) -> dic
 
 
 def token_for_request(
-    request: HTTPServerRequest, settings: ServerSettings
+    request: HTTPServerRequest,
+    settings: ServerSettings,
+    grants: Mapping[str, str] | None = None,
 ) -> tuple[str, TokenPayload]:
-    """The token (text and decoded) for a page request; raises `RequestRefused`."""
+    """The token (text and decoded) for a page request, carrying `grants` (server-made proofs,
+    such as a share link's) in its payload; raises `RequestRefused`."""
     key = settings.secret_key_bytes
     token = request.query_arguments.get("bokeh-token")
     given_id = request.query_arguments.get("bokeh-session-id")
@@ -100,6 +103,6 @@ def token_for_request(
         signed=settings.signed,
         secret_key=key,
         lifetime=settings.session_token_expiration,
-        extra=request_payload(request, settings),
+        extra={**request_payload(request, settings), **(grants or {})},
     )
     return text, decode_token(text, signed=settings.signed, secret_key=key)
