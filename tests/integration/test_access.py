@@ -265,3 +265,41 @@ def test_a_share_link_opens_a_private_document_read_only(site: Site) -> None:
     assert site.users.revoke_share_token(link.rsplit("=", 1)[1])
     assert http(link)[0] == 302
     assert site.stored_value("ada", "notes") == 1
+
+
+def test_writers_the_owner_names_may_change_the_document_but_not_its_access(site: Site) -> None:
+    doc = Document(title="notes")
+    doc.add_root(Slider(start=0, end=10, value=1, name="slider"))
+    publish(
+        doc, "notes", url=site.base, owner="ada", writers=["bob"], api_key=site.keys["ada"]
+    ).close()
+    editor = pull_session(site.doc_url("ada", "notes"), api_key=site.keys["bob"])
+    editor.document.get_model_by_name("slider").value = 5  # bob writes ...
+    editor.flush()
+    editor.close()
+    assert site.stored_value("ada", "notes") == 5
+    again = Document(title="notes, by bob")
+    again.add_root(Slider(start=0, end=10, value=6, name="slider"))
+    publish(again, "notes", url=site.base, owner="ada", api_key=site.keys["bob"]).close()
+    assert site.stored_value("ada", "notes") == 6  # ... and may republish the content
+    with pytest.raises(SessionRefused, match="403.*only ada may choose"):
+        publish(again, "notes", url=site.base, owner="ada", public=True, api_key=site.keys["bob"])
+    with pytest.raises(SessionRefused, match="403.*only ada may choose"):
+        publish(
+            again,
+            "notes",
+            url=site.base,
+            owner="ada",
+            writers=["bob", "eve"],
+            api_key=site.keys["bob"],
+        )
+    site.users.add_user("carol", PASSWORD)
+    carol = site.users.create_api_key("carol")
+    with pytest.raises(SessionRefused, match="403"):
+        pull_session(site.doc_url("ada", "notes"), api_key=carol)
+    publish(
+        again, "notes", url=site.base, owner="ada", writers=[], api_key=site.keys["ada"]
+    ).close()
+    with pytest.raises(SessionRefused, match="403"):  # the owner took bob's right away
+        pull_session(site.doc_url("ada", "notes"), api_key=site.keys["bob"])
+    assert site.stored_value("ada", "notes") == 6

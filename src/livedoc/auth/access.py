@@ -1,9 +1,9 @@
 """Who may read or change a published document.
 
 `SingleUser` (the default, for local use): no login; everyone is the `local` user and may do
-everything. `MultiUser`: the owner reads and writes their documents; a public document is
-readable (not writable) by anyone; anything else is refused. A refusal is a clear 401 (who
-are you?) or 403 (not you), decided here and sent by the server.
+everything. `MultiUser`: the owner reads and writes their documents, and so do the writers the
+owner named; a public document is readable (not writable) by anyone; anything else is refused.
+A refusal is a clear 401 (who are you?) or 403 (not you), decided here and sent by the server.
 
 An organisation's own login plugs in as another `AccessPolicy` (`identify` from the request,
 `can_read` / `can_write` per document).
@@ -53,9 +53,11 @@ class SingleUser(AccessPolicy):
 
 class MultiUser(AccessPolicy):
     def can_read(self, user: str | None, key: DocumentKey, info: DocumentInfo | None) -> bool:
-        return (info is not None and info.public) or (user is not None and user == key.owner)
+        return (info is not None and info.public) or self.can_write(user, key, info)
 
     def can_write(self, user: str | None, key: DocumentKey, info: DocumentInfo | None) -> bool:
-        # Owners cannot overwrite each other's documents: only the owner writes, and a new
-        # document can be made only under one's own name.
-        return user is not None and user == key.owner
+        # Owners cannot overwrite each other's documents: the owner writes, and the writers the
+        # owner chose; a new document can be made only under one's own name.
+        if user is None:
+            return False
+        return user == key.owner or (info is not None and user in info.writers)

@@ -12,7 +12,7 @@ after the script ends; viewers keep seeing it, and a later `pull_session(pub.url
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from livedoc.client.background import BlockingSession, push_session
 from livedoc.client.credentials import find_api_key
@@ -20,6 +20,8 @@ from livedoc.client.rest import post_json
 from livedoc.client.urls import DEFAULT_URL
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from livedoc.document import Document
 
 __all__ = ["LOCAL_OWNER", "Publication", "publish"]
@@ -81,17 +83,25 @@ def publish(
     *,
     url: str = DEFAULT_URL,
     owner: str = LOCAL_OWNER,
-    public: bool = False,
+    public: bool | None = None,
+    writers: Sequence[str] | None = None,
     api_key: str | None = None,
     timeout: float = 10.0,
 ) -> Publication:
     """Publish `document` on the server at `url` as `<owner>/<name>`; returns its Publication
     (`str(publication)` is the page URL). Changes to `document` keep reaching every viewer,
-    and viewers' changes come back, until `close()`. On a `--multi-user` server, `owner` is
-    your user name and `api_key` your key (default: what `livedoc login` stored)."""
+    and viewers' changes come back, until `close()`.
+
+    `public=True` lets anyone read it; `writers` names the users besides the owner who may
+    change it; None keeps what a document published before has (a new one is private, with no
+    writers), and only the owner may choose either. On a `--multi-user` server, `api_key` is
+    your key (default: what `livedoc login` stored); a writer publishes under the owner's name."""
     page = document_url(url, owner, name)
-    visibility = "1" if public else "0"
-    session = push_session(
-        document, f"{page}/publish?public={visibility}", api_key=api_key, timeout=timeout
-    )
+    query = {}
+    if public is not None:
+        query["public"] = "1" if public else "0"
+    if writers is not None:
+        query["writers"] = ",".join(writers)
+    target = f"{page}/publish" + (f"?{urlencode(query)}" if query else "")
+    session = push_session(document, target, api_key=api_key, timeout=timeout)
     return Publication(page, session, api_key or find_api_key(url))

@@ -151,21 +151,23 @@ class ServerConnection:
                 )
             session.flush_held = session.persist is not None
             try:
-                with session.bound():
-                    if kind == "PUSH-DOC":
-                        session.document.replace_with_json(
-                            message.content["doc"], message.buffers, setter=self
-                        )
-                    else:
-                        session.document.apply_json_patch(
-                            message.content, message.buffers, setter=self
-                        )
-                if session.persist is not None:
-                    await session.persist(message)  # durable before anyone sees it
+                if session.persist is None:
+                    self._apply(message)
+                else:  # durable before anyone sees it
+                    await session.persist(message, lambda: self._apply(message))
             finally:
                 session.flush_held = False
                 session.flush()  # the changes this message caused go out before its OK
         return ok(message.msgid)
+
+    def _apply(self, message: Message) -> None:
+        """A client's PUSH-DOC or PATCH-DOC, applied to the session's document."""
+        document = self.session.document
+        with self.session.bound():
+            if message.msgtype == "PUSH-DOC":
+                document.replace_with_json(message.content["doc"], message.buffers, setter=self)
+            else:
+                document.apply_json_patch(message.content, message.buffers, setter=self)
 
 
 def _only_ui_events(content: Any) -> bool:

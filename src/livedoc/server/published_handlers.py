@@ -208,6 +208,16 @@ class PublishedWebsocketHandler(WebsocketHandler):
             self._refuse(refusal.status, refusal.reason)
             return
         self.writable = self.identities.policy.can_write(user, key, info)
+        chooses = any(self.get_query_argument(q, None) is not None for q in ("public", "writers"))
+        if (
+            self.publishing
+            and chooses
+            and info is not None
+            and user != key.owner
+            and self.identities.policy.requires_login
+        ):  # writers may change the content, not who sees or changes it
+            self._refuse(403, f"only {key.owner} may choose who sees or changes {key}")
+            return
         if not self.publishing and await self.published.session_for(key, create=False) is None:
             self._refuse(404, f"no published document {key.path!r}")
 
@@ -220,6 +230,7 @@ class PublishedWebsocketHandler(WebsocketHandler):
             return
         publishing = self.publishing
         public = self.get_query_argument("public", None)
+        writers = self.get_query_argument("writers", None)
         try:
             session = await asyncio.wait_for(
                 self.published.session_for(key, create=publishing), SESSION_OPEN_TIMEOUT
@@ -234,7 +245,11 @@ class PublishedWebsocketHandler(WebsocketHandler):
             self.close(CloseCode.SERVER_ERROR, f"no published document {key.path!r}")
             return
         if publishing:
-            self.published.request_visibility(key, None if public is None else public == "1")
+            self.published.request_settings(
+                key,
+                None if public is None else public == "1",
+                None if writers is None else [w for w in writers.split(",") if w],
+            )
         limits = Limits(max_message_size=self.server_settings.websocket_max_message_size)
         self.connection = ServerConnection(session, _Transport(self), limits)
         self.connection.read_only = not self.writable

@@ -63,9 +63,9 @@ class ServerSession:
         self._pending: list[DocumentPatchedEvent] = []
         self._flush_handle: asyncio.Handle | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        #: For a published document: stores a client's PUSH-DOC / PATCH-DOC durably, after it
-        #: is applied and before it is sent on and acknowledged.
-        self.persist: Callable[[Message], Awaitable[None]] | None = None
+        #: For a published document: applies a client's PUSH-DOC / PATCH-DOC (by calling the
+        #: function it is given) and stores it durably, before it is sent on and acknowledged.
+        self.persist: Callable[[Message, Callable[[], None]], Awaitable[None]] | None = None
         self.flush_held = False
         document.on_change(self._on_change)
         for callback in document.session_callbacks:  # added while the app code ran

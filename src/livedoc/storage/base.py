@@ -14,17 +14,19 @@ default), and Redis (several server processes sharing one store).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import AsyncIterator, Mapping, Sequence
 
     from livedoc._types import JSONObject
 
 __all__ = [
+    "Catchup",
     "DocumentInfo",
     "DocumentKey",
     "DocumentStore",
@@ -32,6 +34,7 @@ __all__ = [
     "StoreError",
     "StoredDocument",
     "missing",
+    "writer_names",
 ]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
@@ -80,6 +83,8 @@ class DocumentInfo:
     seq: int
     created: float
     updated: float
+    #: Users besides the owner who may change the document (the owner chooses them).
+    writers: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -91,6 +96,19 @@ class StoredDocument:
     patches: list[Entry]
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Catchup:
+    """What a replica that has applied the log up to some sequence number lacks."""
+
+    info: DocumentInfo
+    #: None when the log still holds every patch the replica lacks; otherwise the document was
+    #: republished or compacted past that point, and the replica restarts from this snapshot.
+    snapshot: Entry | None
+    #: The sequence number `patches` follow (the replica's, or the snapshot's).
+    base_seq: int
+    patches: list[Entry]
+
+
 class DocumentStore(ABC):
     """Where published documents live. Every method is a coroutine (Redis does I/O)."""
 
@@ -99,10 +117,16 @@ class DocumentStore(ABC):
 
     @abstractmethod
     async def publish(
-        self, key: DocumentKey, snapshot: Entry, *, public: bool | None = None
+        self,
+        key: DocumentKey,
+        snapshot: Entry,
+        *,
+        public: bool | None = None,
+        writers: Sequence[str] | None = None,
     ) -> DocumentInfo:
         """Create the document, or replace its content (the log restarts after the new
-        snapshot). `public=None` keeps the current visibility (new documents are private)."""
+        snapshot). `public=None` keeps the current visibility (new documents are private),
+        `writers=None` the current writers (new documents have none)."""
 
     @abstractmethod
     async def append(self, key: DocumentKey, patch: Entry) -> int:
@@ -112,6 +136,29 @@ class DocumentStore(ABC):
     async def load(self, key: DocumentKey) -> StoredDocument | None:
         """The snapshot and the log after it, or None for an unknown document."""
 
+    async def since(self, key: DocumentKey, seq: int) -> Catchup | None:
+        """What a replica at `seq` lacks (None: no such document). Backends may answer this
+        without reading the snapshot when the log still covers `seq`."""
+        stored = await self.load(key)
+        if stored is None:
+            return None
+        if stored.snapshot_seq <= seq <= stored.info.seq:
+            return Catchup(stored.info, None, seq, stored.patches[seq - stored.snapshot_seq :])
+        return Catchup(stored.info, stored.snapshot, stored.snapshot_seq, stored.patches)
+
+    def writing(self, key: DocumentKey) -> contextlib.AbstractAsyncContextManager[None]:
+        """Hold off every other process's writes to `key` while the block runs, so that a
+        replica can catch up with the log and append to it as one step. The default: a store
+        that one process owns needs nothing."""
+        return contextlib.nullcontext()
+
+    async def changes(self) -> AsyncIterator[DocumentKey]:
+        """The documents other processes change, as they change them (possibly with false
+        alarms; own changes need not appear). A store that one process owns yields nothing."""
+        nothing: tuple[DocumentKey, ...] = ()
+        for key in nothing:  # an async generator that ends at once
+            yield key
+
     @abstractmethod
     async def compact(self, key: DocumentKey, snapshot: Entry, seq: int) -> None:
         """`snapshot` is the document as of `seq`: it replaces the stored snapshot and the
@@ -119,6 +166,9 @@ class DocumentStore(ABC):
 
     @abstractmethod
     async def set_public(self, key: DocumentKey, public: bool) -> None: ...
+
+    @abstractmethod
+    async def set_writers(self, key: DocumentKey, writers: Sequence[str]) -> None: ...
 
     @abstractmethod
     async def delete(self, key: DocumentKey) -> bool:
@@ -134,3 +184,11 @@ class DocumentStore(ABC):
 
 def missing(key: DocumentKey) -> StoreError:
     return StoreError(f"no published document {key.path!r}")
+
+
+def writer_names(writers: Sequence[str]) -> tuple[str, ...]:
+    """Writers as stored: sorted, without repeats, each a valid user name."""
+    names = sorted(set(writers))
+    for name in names:
+        DocumentKey(name, "x")  # a writer is named like an owner
+    return tuple(names)

@@ -6,9 +6,17 @@ import dataclasses
 import time
 from typing import TYPE_CHECKING
 
-from livedoc.storage.base import DocumentInfo, DocumentStore, StoredDocument, missing
+from livedoc.storage.base import (
+    DocumentInfo,
+    DocumentStore,
+    StoredDocument,
+    missing,
+    writer_names,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from livedoc.storage.base import DocumentKey, Entry
 
 __all__ = ["MemoryStore"]
@@ -29,7 +37,12 @@ class MemoryStore(DocumentStore):
         self._records: dict[DocumentKey, _Record] = {}
 
     async def publish(
-        self, key: DocumentKey, snapshot: Entry, *, public: bool | None = None
+        self,
+        key: DocumentKey,
+        snapshot: Entry,
+        *,
+        public: bool | None = None,
+        writers: Sequence[str] | None = None,
     ) -> DocumentInfo:
         now = time.time()
         old = self._records.get(key)
@@ -40,6 +53,7 @@ class MemoryStore(DocumentStore):
             seq=seq,
             created=old.info.created if old else now,
             updated=now,
+            writers=(old.info.writers if old else ()) if writers is None else writer_names(writers),
         )
         self._records[key] = _Record(info, snapshot, seq, [])
         return info
@@ -76,6 +90,10 @@ class MemoryStore(DocumentStore):
     async def set_public(self, key: DocumentKey, public: bool) -> None:
         record = self._record(key)
         record.info = dataclasses.replace(record.info, public=public)
+
+    async def set_writers(self, key: DocumentKey, writers: Sequence[str]) -> None:
+        record = self._record(key)
+        record.info = dataclasses.replace(record.info, writers=writer_names(writers))
 
     async def delete(self, key: DocumentKey) -> bool:
         return self._records.pop(key, None) is not None

@@ -1,9 +1,11 @@
 """`RedisStore`: published documents in Redis, shared by several server processes.
 
 Per document `<prefix>:<owner>/<name>`: a hash `:meta` (public, seq, snapshot_seq, created,
-updated), a string `:snapshot`, and a list `:log` of patches; the set `<prefix>:index` names
-every document. A snapshot or a patch is one binary blob: its JSON and its buffers, so buffers
-stay bytes. Every change is one MULTI/EXEC transaction (with WATCH where it reads first).
+updated, writers), a string `:snapshot`, and a list `:log` of patches; the set `<prefix>:index`
+names every document. A snapshot or a patch is one binary blob: its JSON and its buffers, so
+buffers stay bytes. Every change is one MULTI/EXEC transaction (with WATCH where it reads
+first) that also announces the document on the pub/sub channel `<prefix>:changes`, which
+`changes()` follows; `writing()` is redis-py's lock (`SET NX PX` with a token) on `:lock`.
 
 Durability is Redis's: `append` returns once Redis has executed the transaction, which is on
 disk before the reply only with `appendonly yes` and `appendfsync always` in Redis's
@@ -12,6 +14,10 @@ configuration (the setting to use when acknowledged data must survive a crash).
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
+import secrets
 import struct
 import time
 from typing import TYPE_CHECKING, Any
@@ -21,6 +27,7 @@ from redis.exceptions import RedisError, WatchError
 
 from livedoc.protocol import wirejson
 from livedoc.storage.base import (
+    Catchup,
     DocumentInfo,
     DocumentKey,
     DocumentStore,
@@ -28,15 +35,20 @@ from livedoc.storage.base import (
     StoredDocument,
     StoreError,
     missing,
+    writer_names,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 __all__ = ["RedisStore", "pack", "unpack"]
 
+log = logging.getLogger("livedoc.storage")
+
 #: Attempts of a read-then-write transaction that another client keeps changing under us.
 WATCH_ATTEMPTS = 50
+#: A writer's lock expires after this long (seconds) even if its process died holding it.
+LOCK_TIMEOUT = 10.0
 
 
 def pack(entry: Entry) -> bytes:
@@ -77,9 +89,15 @@ class RedisStore(DocumentStore):
         self.description = url
         self.prefix = prefix
         self._redis: aioredis.Redis = aioredis.from_url(url)
+        self._channel = f"{prefix}:changes"
+        #: Marks this store's own notices, which `changes()` skips.
+        self._origin = secrets.token_hex(8)
 
     def _key(self, key: DocumentKey, part: str) -> str:
         return f"{self.prefix}:{key.path}:{part}"
+
+    def _announce(self, pipe: Any, key: DocumentKey) -> None:
+        pipe.publish(self._channel, f"{self._origin} {key.path}")
 
     async def _guarded(self, what: str, operation: Callable[[], Awaitable[Any]]) -> Any:
         try:
@@ -98,11 +116,14 @@ class RedisStore(DocumentStore):
             "snapshot_seq": int(meta["snapshot_seq"]),
             "created": float(meta["created"]),
             "updated": float(meta["updated"]),
+            "writers": tuple(json.loads(meta.get("writers", "[]"))),
         }
 
     @staticmethod
     def _info(key: DocumentKey, meta: dict[str, Any]) -> DocumentInfo:
-        return DocumentInfo(key, meta["public"], meta["seq"], meta["created"], meta["updated"])
+        return DocumentInfo(
+            key, meta["public"], meta["seq"], meta["created"], meta["updated"], meta["writers"]
+        )
 
     async def _transaction(
         self, key: DocumentKey, body: Callable[[Any, dict[str, Any] | None], Any]
@@ -122,14 +143,21 @@ class RedisStore(DocumentStore):
         raise StoreError(f"{key}: too many concurrent changes; try again")
 
     async def publish(
-        self, key: DocumentKey, snapshot: Entry, *, public: bool | None = None
+        self,
+        key: DocumentKey,
+        snapshot: Entry,
+        *,
+        public: bool | None = None,
+        writers: Sequence[str] | None = None,
     ) -> DocumentInfo:
         now = time.time()
         blob = pack(snapshot)
+        names = None if writers is None else writer_names(writers)
 
         def body(pipe: Any, old: dict[str, Any] | None) -> DocumentInfo:
             seq = old["seq"] + 1 if old else 0
             visible = (old["public"] if old else False) if public is None else public
+            chosen = (old["writers"] if old else ()) if names is None else names
             created = old["created"] if old else now
             pipe.delete(self._key(key, "log"))
             pipe.set(self._key(key, "snapshot"), blob)
@@ -141,10 +169,12 @@ class RedisStore(DocumentStore):
                     "snapshot_seq": seq,
                     "created": created,
                     "updated": now,
+                    "writers": json.dumps(chosen),
                 },
             )
             pipe.sadd(f"{self.prefix}:index", key.path)
-            return DocumentInfo(key, visible, seq, created, now)
+            self._announce(pipe, key)
+            return DocumentInfo(key, visible, seq, created, now, chosen)
 
         info: DocumentInfo = await self._guarded("publish", lambda: self._transaction(key, body))
         return info
@@ -159,7 +189,8 @@ class RedisStore(DocumentStore):
                 pipe.hincrby(self._key(key, "meta"), "seq", 1)
                 pipe.rpush(self._key(key, "log"), blob)
                 pipe.hset(self._key(key, "meta"), "updated", time.time())
-                seq, _, _ = await pipe.execute()
+                self._announce(pipe, key)
+                seq, *_ = await pipe.execute()
             return int(seq)
 
         result: int = await self._guarded("append a patch", operation)
@@ -191,6 +222,69 @@ class RedisStore(DocumentStore):
         loaded: StoredDocument | None = await self._guarded("load", operation)
         return loaded
 
+    async def since(self, key: DocumentKey, seq: int) -> Catchup | None:
+        async def operation() -> Catchup | None:
+            for _ in range(WATCH_ATTEMPTS):
+                async with self._redis.pipeline(transaction=True) as pipe:
+                    try:
+                        await pipe.watch(self._key(key, "meta"))
+                        meta = await self._meta(key, pipe)
+                        if meta is None:
+                            return None
+                        if not meta["snapshot_seq"] <= seq <= meta["seq"]:
+                            break  # republished or compacted past it: the whole document
+                        pipe.multi()  # type: ignore[no-untyped-call]
+                        pipe.lrange(self._key(key, "log"), seq - meta["snapshot_seq"], -1)
+                        (log_tail,) = await pipe.execute()
+                    except WatchError:
+                        continue
+                patches = [unpack(blob) for blob in log_tail]
+                return Catchup(self._info(key, meta), None, seq, patches)
+            stored = await self.load(key)
+            if stored is None:
+                return None
+            return Catchup(stored.info, stored.snapshot, stored.snapshot_seq, stored.patches)
+
+        found: Catchup | None = await self._guarded("read the log", operation)
+        return found
+
+    @contextlib.asynccontextmanager
+    async def _writing(self, key: DocumentKey) -> AsyncIterator[None]:
+        lock = self._redis.lock(
+            self._key(key, "lock"), timeout=LOCK_TIMEOUT, sleep=0.002, blocking_timeout=LOCK_TIMEOUT
+        )
+        if not await self._guarded("lock the document", lock.acquire):
+            raise StoreError(f"{key}: another process held its write lock too long")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(RedisError):  # expired meanwhile: nothing left to release
+                await lock.release()
+
+    def writing(self, key: DocumentKey) -> contextlib.AbstractAsyncContextManager[None]:
+        return self._writing(key)
+
+    async def changes(self) -> AsyncIterator[DocumentKey]:
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        try:
+            await self._guarded("subscribe", lambda: pubsub.subscribe(self._channel))
+            while True:
+                message = await self._guarded(
+                    "follow changes", lambda: pubsub.get_message(timeout=None)
+                )
+                if message is None or message.get("type") != "message":
+                    continue
+                origin, _, path = _text(message["data"]).partition(" ")
+                if origin == self._origin:
+                    continue
+                try:
+                    yield DocumentKey(*path.split("/", 1))
+                except (StoreError, TypeError):
+                    log.warning("ignored a malformed change notice %r", message["data"])
+        finally:
+            with contextlib.suppress(RedisError):
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+
     async def compact(self, key: DocumentKey, snapshot: Entry, seq: int) -> None:
         blob = pack(snapshot)
 
@@ -204,6 +298,7 @@ class RedisStore(DocumentStore):
             pipe.set(self._key(key, "snapshot"), blob)
             pipe.ltrim(self._key(key, "log"), seq - meta["snapshot_seq"], -1)
             pipe.hset(self._key(key, "meta"), "snapshot_seq", seq)
+            self._announce(pipe, key)
 
         await self._guarded("compact", lambda: self._transaction(key, body))
 
@@ -212,15 +307,28 @@ class RedisStore(DocumentStore):
             if meta is None:
                 raise missing(key)
             pipe.hset(self._key(key, "meta"), "public", int(public))
+            self._announce(pipe, key)
 
         await self._guarded("change visibility", lambda: self._transaction(key, body))
+
+    async def set_writers(self, key: DocumentKey, writers: Sequence[str]) -> None:
+        names = json.dumps(writer_names(writers))
+
+        def body(pipe: Any, meta: dict[str, Any] | None) -> None:
+            if meta is None:
+                raise missing(key)
+            pipe.hset(self._key(key, "meta"), "writers", names)
+            self._announce(pipe, key)
+
+        await self._guarded("change writers", lambda: self._transaction(key, body))
 
     async def delete(self, key: DocumentKey) -> bool:
         async def operation() -> bool:
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.delete(*(self._key(key, part) for part in ("meta", "snapshot", "log")))
                 pipe.srem(f"{self.prefix}:index", key.path)
-                deleted, _ = await pipe.execute()
+                self._announce(pipe, key)
+                deleted, *_ = await pipe.execute()
             return bool(deleted)
 
         result: bool = await self._guarded("delete", operation)

@@ -126,6 +126,44 @@ def test_visibility_listing_and_deletion(store: DocumentStore, run: Callable[[An
     assert run(store.load(other)) is None
 
 
+def test_writers_are_kept_until_the_owner_changes_them(
+    store: DocumentStore, run: Callable[[Any], Any]
+) -> None:
+    assert run(store.publish(KEY, snapshot())).writers == ()
+    info = run(store.publish(KEY, snapshot(), writers=["carol", "bob", "bob"]))
+    assert info.writers == ("bob", "carol")
+    assert run(store.publish(KEY, snapshot("again"))).writers == ("bob", "carol")  # kept
+    run(store.set_writers(KEY, ["dan"]))
+    assert [i.writers for i in run(store.list("ada"))] == [("dan",)]
+    assert run(store.load(KEY)).info.writers == ("dan",)
+    with pytest.raises(StoreError, match="letters, digits"):
+        run(store.set_writers(KEY, ["not a name"]))
+    with pytest.raises(StoreError, match="no published document"):
+        run(store.set_writers(DocumentKey("ada", "nothing"), ["bob"]))
+
+
+def test_since_gives_a_replica_what_it_lacks(
+    store: DocumentStore, run: Callable[[Any], Any]
+) -> None:
+    assert run(store.since(KEY, 0)) is None
+    run(store.publish(KEY, snapshot()))
+    for n in (1, 2, 3):
+        run(store.append(KEY, patch(n)))
+    tail = run(store.since(KEY, 1))
+    assert (tail.snapshot, tail.base_seq) == (None, 1)  # the log covers it: no snapshot
+    assert [p.content["events"][0]["title"] for p in tail.patches] == ["v2", "v3"]
+    assert tail.patches[0].buffers == {"p2": b"\x02"}
+    assert run(store.since(KEY, 3)).patches == []
+    run(store.compact(KEY, Entry({"title": "at 2", "roots": []}, {}), 2))
+    behind = run(store.since(KEY, 1))  # compacted past it: the whole document
+    assert behind.snapshot.content["title"] == "at 2"
+    assert (behind.base_seq, len(behind.patches)) == (2, 1)
+    run(store.publish(KEY, snapshot("new")))  # republished: seq 4
+    again = run(store.since(KEY, 3))
+    assert again.snapshot.content["title"] == "new"
+    assert (again.base_seq, again.patches, again.info.seq) == (4, [], 4)
+
+
 def test_unknown_documents_and_bad_names_are_clear_errors(
     store: DocumentStore, run: Callable[[Any], Any]
 ) -> None:
@@ -209,3 +247,80 @@ def test_sqlite_keeps_every_acknowledged_patch_when_the_writer_is_killed(tmp_pat
     assert all(
         p.buffers["b"] == n.to_bytes(4, "big") for n, p in zip(numbers, loaded.patches, strict=True)
     )
+
+
+def _two_handles(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> tuple[DocumentStore, DocumentStore]:
+    """Two stores on the same data, as two server processes have."""
+    if backend == "sqlite":
+        return SQLiteStore(tmp_path / "docs.db"), SQLiteStore(tmp_path / "docs.db")
+    url = request.getfixturevalue("redis_url")
+    prefix = f"test:{request.node.name}:{uuid.uuid4().hex}"
+    return RedisStore(url, prefix=prefix), RedisStore(url, prefix=prefix)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_a_process_hears_of_another_ones_changes(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, runner: asyncio.Runner
+) -> None:
+    mine, theirs = _two_handles(backend, tmp_path, request)
+    other = DocumentKey("bob", "log")
+
+    async def scenario() -> list[DocumentKey]:
+        await theirs.publish(KEY, snapshot())
+        heard: list[DocumentKey] = []
+
+        async def listen() -> None:
+            async for key in mine.changes():
+                heard.append(key)
+
+        listener = asyncio.create_task(listen())
+        await asyncio.sleep(0.2)  # subscribed (Redis) / first reading taken (SQLite)
+        await theirs.append(KEY, patch(1))
+        await theirs.publish(other, snapshot())
+        deadline = asyncio.get_running_loop().time() + 5
+        while {KEY, other} - set(heard) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+        listener.cancel()
+        await asyncio.gather(listener, return_exceptions=True)
+        return heard
+
+    try:
+        heard = runner.run(scenario())
+    finally:
+        runner.run(mine.close())
+        runner.run(theirs.close())
+    assert {KEY, other} <= set(heard)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_writing_holds_off_another_process(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, runner: asyncio.Runner
+) -> None:
+    first, second = _two_handles(backend, tmp_path, request)
+
+    async def scenario() -> list[str]:
+        await first.publish(KEY, snapshot())
+        order: list[str] = []
+
+        async def hold() -> None:
+            async with first.writing(KEY):
+                order.append("first in")
+                await asyncio.sleep(0.3)
+                order.append("first out")
+
+        async def wait_then_write() -> None:
+            await asyncio.sleep(0.1)
+            async with second.writing(KEY):
+                order.append("second in")
+
+        await asyncio.gather(hold(), wait_then_write())
+        return order
+
+    try:
+        order = runner.run(scenario())
+    finally:
+        runner.run(first.close())
+        runner.run(second.close())
+    assert order == ["first in", "first out", "second in"]
