@@ -282,9 +282,9 @@ def test_writers_the_owner_names_may_change_the_document_but_not_its_access(site
     again.add_root(Slider(start=0, end=10, value=6, name="slider"))
     publish(again, "notes", url=site.base, owner="ada", api_key=site.keys["bob"]).close()
     assert site.stored_value("ada", "notes") == 6  # ... and may republish the content
-    with pytest.raises(SessionRefused, match="403.*only ada may choose"):
+    with pytest.raises(SessionRefused, match=r"403.*only ada may choose"):
         publish(again, "notes", url=site.base, owner="ada", public=True, api_key=site.keys["bob"])
-    with pytest.raises(SessionRefused, match="403.*only ada may choose"):
+    with pytest.raises(SessionRefused, match=r"403.*only ada may choose"):
         publish(
             again,
             "notes",

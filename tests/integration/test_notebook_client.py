@@ -8,16 +8,18 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from livedoc.client import pull_session
-from livedoc.document import Document
 from livedoc.models import Slider
 from tests.live_server import LiveServer
 
 from .test_publishing import wait_until
+
+if TYPE_CHECKING:
+    from livedoc.document import Document
 
 Start = Callable[..., LiveServer]
 

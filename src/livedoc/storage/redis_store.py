@@ -196,57 +196,57 @@ class RedisStore(DocumentStore):
         result: int = await self._guarded("append a patch", operation)
         return result
 
-    async def load(self, key: DocumentKey) -> StoredDocument | None:
-        async def operation() -> StoredDocument | None:
-            for _ in range(WATCH_ATTEMPTS):
-                async with self._redis.pipeline(transaction=True) as pipe:
-                    try:
-                        await pipe.watch(self._key(key, "meta"))
-                        meta = await self._meta(key, pipe)
-                        if meta is None:
-                            return None
-                        pipe.multi()  # type: ignore[no-untyped-call]
-                        pipe.get(self._key(key, "snapshot"))
-                        pipe.lrange(self._key(key, "log"), 0, -1)
-                        snapshot, log = await pipe.execute()
-                    except WatchError:
-                        continue
-                return StoredDocument(
-                    self._info(key, meta),
-                    unpack(snapshot),
-                    meta["snapshot_seq"],
-                    [unpack(blob) for blob in log],
-                )
-            raise StoreError(f"{key}: too many concurrent changes to read it; try again")
+    async def _read(
+        self, key: DocumentKey, queue: Callable[[Any, dict[str, Any]], bool]
+    ) -> tuple[dict[str, Any] | None, list[Any] | None]:
+        """One consistent view: WATCH the meta, read it, let `queue(pipe, meta)` queue reads
+        (or return False for none), and run them in MULTI/EXEC; again if the meta changed."""
+        for _ in range(WATCH_ATTEMPTS):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(self._key(key, "meta"))
+                    meta = await self._meta(key, pipe)
+                    if meta is None:
+                        return None, None
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    if not queue(pipe, meta):
+                        return meta, None
+                    return meta, await pipe.execute()
+                except WatchError:
+                    continue
+        raise StoreError(f"{key}: too many concurrent changes to read it; try again")
 
-        loaded: StoredDocument | None = await self._guarded("load", operation)
-        return loaded
+    async def load(self, key: DocumentKey) -> StoredDocument | None:
+        def queue(pipe: Any, meta: dict[str, Any]) -> bool:
+            pipe.get(self._key(key, "snapshot"))
+            pipe.lrange(self._key(key, "log"), 0, -1)
+            return True
+
+        meta, results = await self._guarded("load", lambda: self._read(key, queue))
+        if meta is None or results is None:
+            return None
+        snapshot, log = results
+        patches = [unpack(blob) for blob in log]
+        return StoredDocument(
+            self._info(key, meta), unpack(snapshot), meta["snapshot_seq"], patches
+        )
 
     async def since(self, key: DocumentKey, seq: int) -> Catchup | None:
-        async def operation() -> Catchup | None:
-            for _ in range(WATCH_ATTEMPTS):
-                async with self._redis.pipeline(transaction=True) as pipe:
-                    try:
-                        await pipe.watch(self._key(key, "meta"))
-                        meta = await self._meta(key, pipe)
-                        if meta is None:
-                            return None
-                        if not meta["snapshot_seq"] <= seq <= meta["seq"]:
-                            break  # republished or compacted past it: the whole document
-                        pipe.multi()  # type: ignore[no-untyped-call]
-                        pipe.lrange(self._key(key, "log"), seq - meta["snapshot_seq"], -1)
-                        (log_tail,) = await pipe.execute()
-                    except WatchError:
-                        continue
-                patches = [unpack(blob) for blob in log_tail]
-                return Catchup(self._info(key, meta), None, seq, patches)
-            stored = await self.load(key)
-            if stored is None:
-                return None
-            return Catchup(stored.info, stored.snapshot, stored.snapshot_seq, stored.patches)
+        def queue(pipe: Any, meta: dict[str, Any]) -> bool:
+            if not meta["snapshot_seq"] <= seq <= meta["seq"]:
+                return False  # republished or compacted past it: the whole document
+            pipe.lrange(self._key(key, "log"), seq - meta["snapshot_seq"], -1)
+            return True
 
-        found: Catchup | None = await self._guarded("read the log", operation)
-        return found
+        meta, results = await self._guarded("read the log", lambda: self._read(key, queue))
+        if meta is None:
+            return None
+        if results is not None:
+            return Catchup(self._info(key, meta), None, seq, [unpack(b) for b in results[0]])
+        stored = await self.load(key)
+        if stored is None:
+            return None
+        return Catchup(stored.info, stored.snapshot, stored.snapshot_seq, stored.patches)
 
     @contextlib.asynccontextmanager
     async def _writing(self, key: DocumentKey) -> AsyncIterator[None]:

@@ -5,6 +5,7 @@ SIGKILL at any moment."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -274,16 +275,15 @@ def test_a_process_hears_of_another_ones_changes(
         async def listen() -> None:
             async for key in mine.changes():
                 heard.append(key)
+                if {KEY, other} <= set(heard):
+                    return
 
         listener = asyncio.create_task(listen())
         await asyncio.sleep(0.2)  # subscribed (Redis) / first reading taken (SQLite)
         await theirs.append(KEY, patch(1))
         await theirs.publish(other, snapshot())
-        deadline = asyncio.get_running_loop().time() + 5
-        while {KEY, other} - set(heard) and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.02)
-        listener.cancel()
-        await asyncio.gather(listener, return_exceptions=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(listener, 5)
         return heard
 
     try:
