@@ -39,7 +39,16 @@ def _loaded_after_import(*modules: str) -> set[str]:
     return set(json.loads(out))
 
 
-@pytest.mark.parametrize("package", ["livedoc.protocol", "livedoc.document", "livedoc.models"])
+@pytest.mark.parametrize(
+    "package",
+    [
+        "livedoc.protocol",
+        "livedoc.document",
+        "livedoc.models",
+        "livedoc.kernels.wire",
+        "livedoc.services",
+    ],
+)
 def test_core_imports_no_io_modules(package: str) -> None:
     loaded = _loaded_after_import(package)
     assert not loaded & IO_MODULES, f"{package} pulls in {sorted(loaded & IO_MODULES)}"
@@ -80,3 +89,33 @@ def test_whole_package_loads_without_bokeh() -> None:
         if path.name != "__main__.py"
     )
     assert "bokeh" not in _loaded_after_import(*modules)
+
+
+def _livedoc_imports(path: Path) -> set[str]:
+    """The livedoc subpackages a module imports (`livedoc.server`, ...)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        names = (
+            [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module]
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+            else []
+        )
+        found.update(".".join(name.split(".")[:2]) for name in names if name.startswith("livedoc."))
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        p
+        for p in PRODUCT_FILES
+        if p.relative_to(SRC).parts[0] in ("kernels", "services", "storage", "auth")
+    ],
+    ids=lambda path: str(path.relative_to(SRC)),
+)
+def test_services_layer_does_not_reach_up_into_the_server(path: Path) -> None:
+    upward = _livedoc_imports(path) & {"livedoc.server", "livedoc.client", "livedoc.cli"}
+    assert not upward, f"{path} imports {sorted(upward)}, a layer above it"

@@ -24,6 +24,7 @@ stays in sync with the Python document both ways. With no APP, an empty document
 environment:
   LIVEDOC_SECRET_KEY       secret for --session-ids signed / external-signed
   LIVEDOC_ALLOW_WS_ORIGIN  comma-separated websocket origins (like --allow-websocket-origin)
+  LIVEDOC_TOKEN            the Jupyter API's token (like --token)
 """
 
 
@@ -98,6 +99,32 @@ def add_parser(subparsers: Any) -> None:
     published.add_argument("--storage", default="default", help=help_for("storage"))
     published.add_argument("--multi-user", action="store_true", help=help_for("multi_user"))
     published.add_argument("--users", default="default", help=help_for("users"))
+    jupyter = parser.add_argument_group("kernels and the Jupyter API (/api/kernels, ...)")
+    jupyter.add_argument("--token", default=None, help=help_for("token"))
+    jupyter.add_argument("--root-dir", default=".", help=help_for("root_dir"))
+    jupyter.add_argument("--session-db", default=":memory:", help=help_for("session_db"))
+    jupyter.add_argument(
+        "--default-kernel-name", default="python3", help=help_for("default_kernel_name")
+    )
+    jupyter.add_argument(
+        "--kernel-pool", type=int, default=0, metavar="N", help=help_for("kernel_pool")
+    )
+    jupyter.add_argument(
+        "--shutdown-wait-time", type=float, default=5.0, help=help_for("shutdown_wait_time")
+    )
+    jupyter.add_argument("--restart-limit", type=int, default=5, help=help_for("restart_limit"))
+    jupyter.add_argument("--time-to-dead", type=float, default=3.0, help=help_for("time_to_dead"))
+    jupyter.add_argument(
+        "--kernel-info-timeout", type=float, default=60.0, help=help_for("kernel_info_timeout")
+    )
+    jupyter.add_argument(
+        "--cull-idle-timeout", type=float, default=0.0, help=help_for("cull_idle_timeout")
+    )
+    jupyter.add_argument(
+        "--cull-interval", type=float, default=300.0, help=help_for("cull_interval")
+    )
+    jupyter.add_argument("--cull-connected", action="store_true", help=help_for("cull_connected"))
+    jupyter.add_argument("--cull-busy", action="store_true", help=help_for("cull_busy"))
     request = parser.add_argument_group("what app code sees of the page request")
     request.add_argument(
         "--include-headers", nargs="+", default=None, help=help_for("include_headers")
@@ -181,5 +208,6 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
                 print(f"livedoc serve: warning: {handler.error}", file=sys.stderr)
     for url in apps:
         print(f"livedoc: open {server.url_for(url)}", file=out, flush=True)
+    print(f"livedoc: Jupyter API at {server.jupyter_url(redact=True)}", file=out, flush=True)
     server.run()
     return 0

@@ -270,15 +270,16 @@ class Deserializer:
 
     def _spec(self, rep: dict[str, Any]) -> Any:
         kind = rep["type"]
-        transform = self.decode(rep.get("transform"))
         units = rep.get("units")
         if units is not None and not isinstance(units, str):
             self.error(f"the units of a {kind} spec must be a string")
+        # The main part first, then the transform: encoders write them in that order, so a
+        # model both refer to is defined in the first and only referenced in the second.
         if kind == "field":
-            return Field(self._str(rep, "field"), transform, units)
-        if kind == "value":
-            return Value(self.decode(self._field(rep, "value")), transform, units)
-        return Expr(self.decode(self._field(rep, "expr")), transform, units)
+            return Field(self._str(rep, "field"), self.decode(rep.get("transform")), units)
+        main = self.decode(self._field(rep, "value" if kind == "value" else "expr"))
+        transform = self.decode(rep.get("transform"))
+        return Value(main, transform, units) if kind == "value" else Expr(main, transform, units)
 
     def _event(self, rep: dict[str, Any]) -> Any:
         name = self._str(rep, "name")

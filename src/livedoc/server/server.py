@@ -36,6 +36,7 @@ from livedoc.server.handlers import (
     VersionedStaticHandler,
 )
 from livedoc.server.identity import Identities
+from livedoc.server.jupyter import JupyterServices, jupyter_routes
 from livedoc.server.login import ApiKeysHandler, LoginHandler, LogoutHandler
 from livedoc.server.origins import OriginPolicy
 from livedoc.server.published import PublishedDocuments
@@ -90,6 +91,7 @@ class Server:
         self.contexts: dict[str, ApplicationContext] = {}
         self.published = PublishedDocuments(storage_url(self.settings.storage))
         self.identities = Identities(self.settings, access_policy)
+        self.jupyter = JupyterServices(self.settings)
         self._http: HTTPServer | None = None
         self._sockets: list[socket.socket] = []
         self._cleanup: asyncio.Task[None] | None = None
@@ -103,7 +105,7 @@ class Server:
     def make_tornado_app(self, port: int) -> TornadoApplication:
         settings, prefix = self.settings, self.settings.url_prefix
         origins = self._origins(port)
-        routes: list[Any] = []
+        routes: list[Any] = jupyter_routes(prefix, self.jupyter, origins)
         for url, application in self.applications.items():
             context = ApplicationContext(
                 application, prefix + url if url != "/" else prefix or "/", settings, origins
@@ -190,8 +192,10 @@ class Server:
         for context in self.contexts.values():
             await context.application.on_server_loaded(context.server_context)
         self._cleanup = asyncio.get_running_loop().create_task(self._discard_unused())
+        self.jupyter.start()
         for url in self.contexts:
             log.info("serving app at %s", self.url_for(url))
+        log.info("Jupyter API (kernels, sessions, contents) at %s", self.jupyter_url(redact=True))
         log.info(
             "published documents at %s (kept in %s)",
             self.url_for("/docs"),
@@ -208,6 +212,13 @@ class Server:
             host = f"[{host}]"
         path = self.settings.url_prefix + ("" if app_url == "/" else app_url)
         return f"http://{host}:{self.port}{path or '/'}"
+
+    def jupyter_url(self, *, redact: bool = False) -> str:
+        """The Jupyter API's URL, with the token a client needs (`redact`: only its start)."""
+        token = self.jupyter.token
+        shown = f"{token[:6]}..." if redact and not self.jupyter.token_generated else token
+        base = self.url_for("/api")
+        return f"{base}?token={shown}" if token else base
 
     async def _discard_unused(self) -> None:
         while True:
@@ -230,6 +241,7 @@ class Server:
             await context.shutdown()
             await context.application.on_server_unloaded(context.server_context)
         await self.published.shutdown()
+        await self.jupyter.stop()
         self.identities.close()
         for sock in self._sockets:
             sock.close()

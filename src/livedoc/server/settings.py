@@ -2,8 +2,9 @@
 
 The command line maps onto these fields one to one (`livedoc serve --help` prints the same
 help texts). Environment variables override the defaults, command-line options override both:
-`LIVEDOC_SECRET_KEY` (the key for signed session ids and tokens) and
-`LIVEDOC_ALLOW_WS_ORIGIN` (a comma-separated origin allowlist).
+`LIVEDOC_SECRET_KEY` (the key for signed session ids and tokens),
+`LIVEDOC_ALLOW_WS_ORIGIN` (a comma-separated origin allowlist) and `LIVEDOC_TOKEN` (the
+Jupyter API's token).
 """
 
 from __future__ import annotations
@@ -82,6 +83,41 @@ class ServerSettings:
         "Where users and API keys are kept (with --multi-user): sqlite:///path/users.db,"
         " memory://, or default (users.db in the data directory).",
     )
+    # Kernels and the Jupyter API (/api/kernels, /api/sessions, /api/contents, ...)
+    token: str | None = _option(
+        None,
+        "Token for the Jupyter API: clients send `Authorization: token <t>` or `?token=<t>`."
+        " Default: $LIVEDOC_TOKEN, else a random one, printed at start-up with the URL. An"
+        " empty token turns authentication off (only on a machine nobody else can reach).",
+    )
+    root_dir: str = _option(
+        ".", "Directory that /api/contents serves and that kernels start in (by default)."
+    )
+    session_db: str = _option(
+        ":memory:", "Where Jupyter session records are kept: :memory: or an SQLite file."
+    )
+    default_kernel_name: str = _option("python3", "Kernel spec used when none is named.")
+    kernel_pool: int = _option(
+        0, "Kernels started ahead of need (and refilled), so a session in a kernel opens fast."
+    )
+    shutdown_wait_time: float = _option(
+        5.0,
+        "Seconds a kernel gets to exit after shutdown_request: SIGTERM after half, SIGKILL to"
+        " its process group after all of it.",
+    )
+    restart_limit: int = _option(
+        5, "Times in a row a dead kernel is restarted before it is given up as dead."
+    )
+    time_to_dead: float = _option(3.0, "Seconds between checks that each kernel is alive.")
+    kernel_info_timeout: float = _option(
+        60.0, "Seconds a starting or restarting kernel has to answer kernel_info."
+    )
+    cull_idle_timeout: float = _option(
+        0.0, "Shut down kernels idle this many seconds (0: never), as Jupyter's option."
+    )
+    cull_interval: float = _option(300.0, "Seconds between checks for idle kernels.")
+    cull_connected: bool = _option(False, "Also cull idle kernels that have clients connected.")
+    cull_busy: bool = _option(False, "Also cull kernels that are busy.")
     # Requests exposed to app code through the token
     include_headers: tuple[str, ...] | None = _option(
         None, "Only these request headers go to the app."
@@ -120,6 +156,18 @@ class ServerSettings:
             problems.append("websocket_max_message_size must be at least 1024 bytes")
         if self.websocket_max_write_buffer < 64 * 1024:
             problems.append("websocket_max_write_buffer must be at least 65536 bytes")
+        if self.kernel_pool < 0:
+            problems.append("kernel_pool must not be negative")
+        if self.time_to_dead <= 0:
+            problems.append("time_to_dead must be above 0")
+        for name in (
+            "shutdown_wait_time",
+            "kernel_info_timeout",
+            "cull_idle_timeout",
+            "restart_limit",
+        ):
+            if getattr(self, name) < 0:
+                problems.append(f"{name} must not be negative")
         if self.prefix.strip("/") != self.prefix.strip("/").strip():
             problems.append("prefix must not contain spaces at its ends")
         if problems:
@@ -147,6 +195,8 @@ class ServerSettings:
         env = os.environ if environ is None else environ
         if options.get("secret_key") is None and env.get("LIVEDOC_SECRET_KEY"):
             options["secret_key"] = env["LIVEDOC_SECRET_KEY"]
+        if options.get("token") is None and "LIVEDOC_TOKEN" in env:
+            options["token"] = env["LIVEDOC_TOKEN"]
         if not options.get("allow_websocket_origin") and env.get("LIVEDOC_ALLOW_WS_ORIGIN"):
             options["allow_websocket_origin"] = tuple(
                 item.strip() for item in env["LIVEDOC_ALLOW_WS_ORIGIN"].split(",") if item.strip()
@@ -159,7 +209,7 @@ class ServerSettings:
             **{
                 key: value
                 for key, value in options.items()
-                if value is not None or key == "secret_key"
+                if value is not None or key in ("secret_key", "token")
             }
         )
 

@@ -432,3 +432,19 @@ def test_array_likes_and_other_numpy_scalars() -> None:
     assert encode(np.int16(7))[0] == 7
     assert encode(np.float16(0.5))[0] == 0.5
     assert encode(np.str_("s"))[0] == "s"
+
+
+def test_a_model_inside_a_specs_value_and_its_transform_round_trips() -> None:
+    """Found by the fuzzer: the encoder defines the model in `value` and refers to it in
+    `transform`, so the decoder must read them in that order."""
+    from livedoc.document import Document, GenericModel
+    from livedoc.document.values import Value
+
+    doc = Document(generic=True)
+    shared = GenericModel("CustomJSTransform", "t1", {})
+    holder = GenericModel("Holder", "h1", {"spec": Value(Value(shared, shared))})
+    doc.add_root(holder)
+    doc_json, buffers = doc.to_json()
+    again = Document.from_json(doc_json, buffers, generic=True)
+    inner = again.get_model_by_id("h1").attributes["spec"].value
+    assert inner.value is inner.transform is again.get_model_by_id("t1")

@@ -1,0 +1,118 @@
+"""`/api/kernels/<id>/channels`: a kernel's channels over one websocket, as Jupyter clients
+expect them.
+
+The handshake is refused before the upgrade for a bad token (403) or an unknown kernel (404),
+and waits until the kernel answers `kernel_info`. The `v1.kernel.websocket.jupyter.org`
+framing is chosen when the client offers it, else the legacy JSON one. TCP_NODELAY is set:
+without it each small message after the first waits ~40 ms for the client's delayed ACK.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from tornado.web import HTTPError
+from tornado.websocket import WebSocketClosedError, WebSocketHandler
+
+from livedoc.kernels.channels import KernelChannels
+from livedoc.kernels.manager import NoSuchKernelError
+from livedoc.kernels.wire import (
+    V1_PROTOCOL,
+    WireError,
+    decode_legacy,
+    decode_v1,
+    encode_legacy,
+    encode_v1,
+)
+from livedoc.server.jupyter.base import JupyterHandler
+
+if TYPE_CHECKING:
+    from livedoc.kernels.manager import Kernel, KernelEvent
+    from livedoc.kernels.wire import RawMessage
+
+__all__ = ["KernelChannelsHandler"]
+
+log = logging.getLogger("livedoc.jupyter")
+
+
+class KernelChannelsHandler(WebSocketHandler, JupyterHandler):
+    kernel: Kernel
+    channels: KernelChannels | None = None
+    v1 = False
+
+    def check_origin(self, origin: str) -> bool:
+        return True  # decided in prepare(), with the REST API's rules
+
+    async def prepare(self) -> None:  # type: ignore[override]
+        JupyterHandler.prepare(self)
+        kernel_id = self.path_args[0]
+        kernels = self.services.kernels
+        try:
+            self.kernel = kernels.get(kernel_id)
+            await kernels.wait_ready(kernel_id)
+        except NoSuchKernelError as exc:
+            raise HTTPError(404, reason=str(exc)) from None
+        except (TimeoutError, RuntimeError) as exc:
+            raise HTTPError(500, reason=f"the kernel does not answer: {exc}") from None
+
+    def select_subprotocol(self, subprotocols: list[str]) -> str | None:
+        return V1_PROTOCOL if V1_PROTOCOL in subprotocols else None
+
+    async def open(self, kernel_id: str) -> None:
+        self.set_nodelay(True)
+        self.v1 = self.selected_subprotocol == V1_PROTOCOL
+        session_id = self.get_query_argument("session_id", None) or uuid.uuid4().hex
+        self.services.replace_connection(f"{kernel_id}:{session_id}", self)
+        channels = KernelChannels(self.services.kernels, self.kernel, session_id, self.deliver)
+        try:
+            await channels.open(self.services.kernels.kernel_info_timeout)
+        except (TimeoutError, NoSuchKernelError) as exc:
+            log.warning("kernel %s: channels could not open: %s", kernel_id, exc)
+            await channels.close()
+            self.close(1011, "the kernel's channels could not be opened")
+            return
+        self.channels = channels
+        self._unlisten = self.kernel.listen(self._on_kernel_event)
+        log.debug("kernel %s: client %s connected (%s)", kernel_id, session_id, self.protocol_name)
+
+    @property
+    def protocol_name(self) -> str:
+        return "v1" if self.v1 else "legacy"
+
+    def deliver(self, message: RawMessage) -> None:
+        frame = encode_v1(message) if self.v1 else encode_legacy(message)
+        with contextlib.suppress(WebSocketClosedError):  # the client left: on_close cleans up
+            self.write_message(frame, binary=not isinstance(frame, str))
+
+    def on_message(self, message: str | bytes) -> None:
+        if self.channels is None:
+            return
+        try:
+            if self.v1:
+                if isinstance(message, str):
+                    raise WireError("the v1 protocol carries binary frames only")
+                raw = decode_v1(message)
+            else:
+                raw = decode_legacy(message)
+        except WireError as exc:
+            log.info("kernel %s: dropped a malformed message: %s", self.kernel.id, exc)
+            return
+        self.channels.send(raw)
+
+    def _on_kernel_event(self, event: KernelEvent) -> None:
+        if event == "dead":  # the status went out first (see KernelChannels)
+            asyncio.get_running_loop().call_soon(self.close, 1000, "the kernel is dead")
+
+    def on_close(self) -> None:
+        self.services.forget_connection(self)
+        if self.channels is not None:
+            self._unlisten()
+            channels, self.channels = self.channels, None
+            asyncio.get_running_loop().create_task(channels.close())
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        JupyterHandler.write_error(self, status_code, **kwargs)

@@ -1,0 +1,88 @@
+"""The Jupyter side of a livedoc server: kernels, their warm pool, sessions, contents, the token.
+
+Built from the server's settings; nothing starts until `start()`, and `stop()` leaves no kernel
+running.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from typing import TYPE_CHECKING
+
+from livedoc.kernels.manager import KernelManager
+from livedoc.kernels.pool import KernelPool
+from livedoc.kernels.specs import KernelSpecs
+from livedoc.server.jupyter.sessions import JupyterSessions
+from livedoc.services.contents import ContentsManager
+from livedoc.services.sessions import SessionRecords
+
+if TYPE_CHECKING:
+    from tornado.websocket import WebSocketHandler
+
+    from livedoc.server.settings import ServerSettings
+
+__all__ = ["JupyterServices"]
+
+log = logging.getLogger("livedoc.jupyter")
+
+
+class JupyterServices:
+    def __init__(self, settings: ServerSettings) -> None:
+        self.prefix = settings.url_prefix
+        #: The API token; "" turns authentication off. Without one a random token is made.
+        self.token = settings.token if settings.token is not None else secrets.token_hex(24)
+        self.token_generated = settings.token is None
+        self.started = time.time()
+        self.api_last_activity = self.started
+        self.contents = ContentsManager(settings.root_dir)
+        self.specs = KernelSpecs(default_name=settings.default_kernel_name, url_prefix=self.prefix)
+        self.kernels = KernelManager(
+            self.specs,
+            root_dir=self.contents.root,
+            shutdown_wait_time=settings.shutdown_wait_time,
+            restart_limit=settings.restart_limit,
+            time_to_dead=settings.time_to_dead,
+            kernel_info_timeout=settings.kernel_info_timeout,
+            cull_idle_timeout=settings.cull_idle_timeout,
+            cull_interval=settings.cull_interval,
+            cull_connected=settings.cull_connected,
+            cull_busy=settings.cull_busy,
+        )
+        self.pool = KernelPool(self.kernels, settings.kernel_pool)
+        self.sessions = JupyterSessions(
+            SessionRecords(settings.session_db), self.kernels, self.contents
+        )
+        self._connections: dict[str, WebSocketHandler] = {}
+        if self.token == "":
+            log.warning(
+                "the Jupyter API has no token: anyone who reaches this port can run code in"
+                " its kernels"
+            )
+
+    def start(self) -> None:
+        self.pool.start()
+
+    async def stop(self) -> None:
+        for handler in list(self._connections.values()):
+            handler.close(1001, "the server is stopping")
+        await self.pool.close()
+        await self.kernels.shutdown_all()
+        self.sessions.records.close()
+
+    # -- kernel websockets ------------------------------------------------------------------
+
+    def replace_connection(self, key: str, handler: WebSocketHandler) -> None:
+        """Register a kernel websocket under `<kernel id>:<session id>`; a stale one with the
+        same key (a client reconnecting before its old socket timed out) is closed."""
+        old = self._connections.get(key)
+        if old is not None and old is not handler:
+            log.info("replacing the stale kernel connection %s", key)
+            old.close(1000, "replaced by a new connection of the same session")
+        self._connections[key] = handler
+
+    def forget_connection(self, handler: WebSocketHandler) -> None:
+        for key, known in list(self._connections.items()):
+            if known is handler:
+                del self._connections[key]
