@@ -50,6 +50,9 @@ class Application:
     def __init__(self, *handlers: Handler, metadata: Mapping[str, Any] | None = None) -> None:
         self._handlers: list[Handler] = []
         self._metadata = metadata
+        #: How another process rebuilds this app (`{"path", "argv"}`), when it came from a file
+        #: or directory (sessions in kernels need it).
+        self.source: Mapping[str, Any] | None = None
         self._failures: WeakKeyDictionary[Document, tuple[HandlerFailure, ...]]
         self._failures = WeakKeyDictionary()
         for handler in handlers:
@@ -174,7 +177,9 @@ def build_application(path: str | os.PathLike[str], argv: Sequence[str] = ()) ->
             f"cannot serve {name}: livedoc serves .py scripts, .ipynb notebooks and "
             "directories with a main.py or main.ipynb"
         )
-    return Application(handler)
+    application = Application(handler)
+    application.source = {"path": os.path.abspath(name), "argv": list(argv)}
+    return application
 
 
 def empty_application() -> Application:

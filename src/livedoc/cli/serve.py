@@ -99,6 +99,13 @@ def add_parser(subparsers: Any) -> None:
     published.add_argument("--storage", default="default", help=help_for("storage"))
     published.add_argument("--multi-user", action="store_true", help=help_for("multi_user"))
     published.add_argument("--users", default="default", help=help_for("users"))
+    isolation = parser.add_argument_group("where session code runs")
+    isolation.add_argument(
+        "--isolation", choices=["inline", "kernel"], default="inline", help=help_for("isolation")
+    )
+    isolation.add_argument(
+        "--callback-timeout", type=float, default=0.0, help=help_for("callback_timeout")
+    )
     jupyter = parser.add_argument_group("kernels and the Jupyter API (/api/kernels, ...)")
     jupyter.add_argument("--token", default=None, help=help_for("token"))
     jupyter.add_argument("--root-dir", default=".", help=help_for("root_dir"))

@@ -206,27 +206,41 @@ class Kernel:
     async def wait_ready(self, context: zmq.asyncio.Context, time_limit: float) -> dict[str, Any]:
         """Ask `kernel_info` on a socket of its own until the kernel answers; the reply's
         content. Raises TimeoutError (the kernel does not answer) or RuntimeError (it died)."""
+        return await self.request(context, "kernel_info_request", {}, time_limit, repeat=True)
+
+    async def request(
+        self,
+        context: zmq.asyncio.Context,
+        msg_type: str,
+        content: dict[str, Any],
+        time_limit: float,
+        *,
+        repeat: bool = False,
+    ) -> dict[str, Any]:
+        """Send one shell request on a socket of its own and return its reply's content (its
+        side effects on iopub go to whoever listens). `repeat` re-sends it every 0.5 s, for a
+        kernel that may not be listening yet."""
         deadline = time.monotonic() + time_limit
         session = self.manager.session
         info = self.manager.get_connection_info()
         socket = context.socket(zmq.DEALER)
         socket.setsockopt(zmq.LINGER, 0)
         socket.connect(f"{info['transport']}://{info['ip']}:{info['shell_port']}")
+        sent: set[str] = set()
         try:
             while time.monotonic() < deadline:
                 if not await self.manager.is_alive():
-                    raise RuntimeError(f"kernel {self.id} died while starting")
-                request = session.msg("kernel_info_request")
-                session.send(socket, request)
+                    raise RuntimeError(f"kernel {self.id} died")
+                if repeat or not sent:
+                    message = session.msg(msg_type, content=content)
+                    session.send(socket, message)
+                    sent.add(message["header"]["msg_id"])
                 wait = min(0.5, max(0.01, deadline - time.monotonic()))
                 while await socket.poll(wait * 1000):
                     parts = split_message(await socket.recv_multipart())
-                    if len(parts) < 5:
-                        continue
-                    parent = json.loads(parts[2])
-                    if parent.get("msg_id") == request["header"]["msg_id"]:
-                        content: dict[str, Any] = json.loads(parts[4])
-                        return content
+                    if len(parts) >= 5 and json.loads(parts[2]).get("msg_id") in sent:
+                        reply: dict[str, Any] = json.loads(parts[4])
+                        return reply
             raise TimeoutError(f"kernel {self.id} did not answer within {time_limit:g} s")
         finally:
             socket.close()

@@ -26,12 +26,21 @@ log = logging.getLogger("livedoc.kernel")
 class KernelPool:
     """`size` ready kernels of spec `name` (default: the manager's default spec)."""
 
-    def __init__(self, manager: KernelManager, size: int, *, name: str | None = None) -> None:
+    def __init__(
+        self,
+        manager: KernelManager,
+        size: int,
+        *,
+        name: str | None = None,
+        warmup: str | None = None,
+    ) -> None:
+        """`warmup` is code each kernel runs before it is handed out (imports, say)."""
         if size < 0:
             raise ValueError("a kernel pool's size must not be negative")
         self.manager = manager
         self.size = size
         self.name = name
+        self.warmup = warmup
         self._ready: list[Kernel] = []
         self._filler: asyncio.Task[None] | None = None
         self._wanted = asyncio.Event()
@@ -67,11 +76,26 @@ class KernelPool:
         kernel = await self.manager.start_kernel(self.name, pooled=True)
         try:
             await self.manager.wait_ready(kernel.id)
+            if self.warmup:
+                await self._warm(kernel)
         except BaseException:
             with contextlib.suppress(NoSuchKernelError, RuntimeError):
                 await self.manager.shutdown_kernel(kernel.id, now=True)
             raise
         return kernel
+
+    async def _warm(self, kernel: Kernel) -> None:
+        content = {"code": self.warmup, "silent": True, "store_history": False}
+        reply = await kernel.request(
+            self.manager.context, "execute_request", content, self.manager.kernel_info_timeout
+        )
+        if reply.get("status") != "ok":
+            log.warning(
+                "kernel %s: the pool's warm-up failed: %s: %s",
+                kernel.id,
+                reply.get("ename"),
+                reply.get("evalue"),
+            )
 
     async def take(self) -> Kernel:
         """A kernel that answers, now shown by the API as any other; from the pool when one

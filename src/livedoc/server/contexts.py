@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from livedoc.document import Document
     from livedoc.protocol.tokens import TokenPayload
+    from livedoc.server.kernel_sessions import KernelBridge, KernelSessions
     from livedoc.server.origins import OriginPolicy
     from livedoc.server.settings import ServerSettings
 
@@ -156,9 +157,17 @@ class ApplicationContext:
     """One app route and its sessions."""
 
     def __init__(
-        self, application: Application, url: str, settings: ServerSettings, origins: OriginPolicy
+        self,
+        application: Application,
+        url: str,
+        settings: ServerSettings,
+        origins: OriginPolicy,
+        kernel_sessions: KernelSessions | None = None,
     ) -> None:
         self.application = application
+        #: Set with --isolation kernel: sessions are opened in kernels of their own.
+        self.kernel_sessions = kernel_sessions
+        self._bridges: dict[str, KernelBridge] = {}
         self.url = url
         self.settings = settings
         self.origins = origins
@@ -204,6 +213,8 @@ class ApplicationContext:
     ) -> ServerSession:
         started = time.perf_counter()
         context = LiveSessionContext(token.session_id, self.server_context, token, opening_request)
+        if self.kernel_sessions is not None:
+            return await self._create_in_kernel(token, context, opening_request)
         await self.application.on_session_created(context)
         document = self.application.create_document(context)
         document.accept_unknown_models = True  # peers may send any model type (a pushed bokeh doc)
@@ -226,14 +237,39 @@ class ApplicationContext:
         )
         return session
 
+    async def _create_in_kernel(
+        self,
+        token: TokenPayload,
+        context: LiveSessionContext,
+        opening_request: Mapping[str, Any] | None,
+    ) -> ServerSession:
+        assert self.kernel_sessions is not None
+        session, bridge, error = await self.kernel_sessions.open(
+            token, opening_request, self.settings.kernel_info_timeout
+        )
+        context.session = session
+        self.sessions[session.id] = session
+        self.session_contexts[session.id] = context
+        self._bridges[session.id] = bridge
+        if error is not None:
+            self._errors[session.id] = error
+            log.info("app %s: session %s: the app failed: %s", self.url, session.id, error)
+        return session
+
     async def destroy_session(self, session_id: str) -> None:
         session = self.sessions.pop(session_id, None)
         context = self.session_contexts.pop(session_id, None)
         self._errors.pop(session_id, None)
+        bridge = self._bridges.pop(session_id, None)
         if session is None:
             return
         for connection in list(session.connections):
             connection.close(1001, "the session ended")
+        if bridge is not None:  # the hooks run in the session's kernel, which then stops
+            session.destroy()
+            await bridge.close()
+            log.info("app %s: session %s destroyed (its kernel is shut down)", self.url, session_id)
+            return
         callbacks = list(session.document.session_destroyed_callbacks)
         session.destroy()
         if context is not None:

@@ -37,6 +37,7 @@ from livedoc.server.handlers import (
 )
 from livedoc.server.identity import Identities
 from livedoc.server.jupyter import JupyterServices, jupyter_routes
+from livedoc.server.kernel_sessions import KernelSessions
 from livedoc.server.login import ApiKeysHandler, LoginHandler, LogoutHandler
 from livedoc.server.origins import OriginPolicy
 from livedoc.server.published import PublishedDocuments
@@ -107,9 +108,15 @@ class Server:
         origins = self._origins(port)
         routes: list[Any] = jupyter_routes(prefix, self.jupyter, origins)
         for url, application in self.applications.items():
-            context = ApplicationContext(
-                application, prefix + url if url != "/" else prefix or "/", settings, origins
+            route = prefix + url if url != "/" else prefix or "/"
+            kernel_sessions = (
+                KernelSessions(
+                    self.jupyter, application, route, callback_timeout=settings.callback_timeout
+                )
+                if settings.isolation == "kernel"
+                else None
             )
+            context = ApplicationContext(application, route, settings, origins, kernel_sessions)
             self.contexts[url] = context
             base = prefix + ("" if url == "/" else url)
             common = {"app_context": context, "settings": settings}
@@ -190,7 +197,8 @@ class Server:
         self._http = HTTPServer(app, xheaders=True)
         self._http.add_sockets(self._sockets)
         for context in self.contexts.values():
-            await context.application.on_server_loaded(context.server_context)
+            if context.kernel_sessions is None:  # in kernel mode no app code runs here
+                await context.application.on_server_loaded(context.server_context)
         self._cleanup = asyncio.get_running_loop().create_task(self._discard_unused())
         self.jupyter.start()
         for url in self.contexts:
@@ -239,7 +247,8 @@ class Server:
             self._http = None
         for context in self.contexts.values():
             await context.shutdown()
-            await context.application.on_server_unloaded(context.server_context)
+            if context.kernel_sessions is None:
+                await context.application.on_server_unloaded(context.server_context)
         await self.published.shutdown()
         await self.jupyter.stop()
         self.identities.close()

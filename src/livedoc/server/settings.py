@@ -83,6 +83,18 @@ class ServerSettings:
         "Where users and API keys are kept (with --multi-user): sqlite:///path/users.db,"
         " memory://, or default (users.db in the data directory).",
     )
+    # Where session code runs
+    isolation: Literal["inline", "kernel"] = _option(
+        "inline",
+        "inline: every session's app code runs in the server process (fastest, as bokeh serve);"
+        " kernel: each session runs in a kernel process of its own, so a blocking or crashing"
+        " session stalls only itself (kernels come from --kernel-pool).",
+    )
+    callback_timeout: float = _option(
+        0.0,
+        "With --isolation kernel: interrupt a callback that runs longer than this many seconds"
+        " and log it (0: never).",
+    )
     # Kernels and the Jupyter API (/api/kernels, /api/sessions, /api/contents, ...)
     token: str | None = _option(
         None,
@@ -156,6 +168,10 @@ class ServerSettings:
             problems.append("websocket_max_message_size must be at least 1024 bytes")
         if self.websocket_max_write_buffer < 64 * 1024:
             problems.append("websocket_max_write_buffer must be at least 65536 bytes")
+        if self.isolation not in ("inline", "kernel"):
+            problems.append(f"isolation must be inline or kernel, not {self.isolation!r}")
+        if self.callback_timeout < 0:
+            problems.append("callback_timeout must not be negative")
         if self.kernel_pool < 0:
             problems.append("kernel_pool must not be negative")
         if self.time_to_dead <= 0:

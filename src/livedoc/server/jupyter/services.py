@@ -50,7 +50,11 @@ class JupyterServices:
             cull_connected=settings.cull_connected,
             cull_busy=settings.cull_busy,
         )
-        self.pool = KernelPool(self.kernels, settings.kernel_pool)
+        self.pool = KernelPool(
+            self.kernels,
+            settings.kernel_pool,
+            warmup="import livedoc.server.in_kernel" if settings.isolation == "kernel" else None,
+        )
         self.sessions = JupyterSessions(
             SessionRecords(settings.session_db), self.kernels, self.contents
         )
