@@ -136,6 +136,13 @@ class Kernel:
         pid = getattr(process, "pid", None)
         return pid if isinstance(pid, int) else None
 
+    def never_restart(self) -> None:
+        """When this kernel's process dies, do not start a new one: it is dead at once (for
+        kernels whose state is the point, such as a session's)."""
+        restarter = getattr(self.manager, "_restarter", None)
+        if restarter is not None:
+            restarter.restart_limit = 0  # read at each poll: the first death is past the limit
+
     # -- listeners --------------------------------------------------------------------------
 
     def listen(self, listener: Callable[[KernelEvent], None]) -> Callable[[], None]:

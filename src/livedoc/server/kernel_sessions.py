@@ -316,7 +316,7 @@ class KernelBridge:
     # -- the end --------------------------------------------------------------------------
 
     def _on_kernel_event(self, event: KernelEvent) -> None:
-        if event in ("restarting", "dead") and self.stopped is None:
+        if event == "dead" and self.stopped is None:
             self.stopped = "it crashed or was killed"
             log.error(
                 "session %s: its kernel %s died; the page is told to reload",
@@ -402,6 +402,7 @@ class KernelSessions:
         """A new session whose document lives in a kernel of its own; also the app's error."""
         started = time.perf_counter()
         kernel = await self.services.pool.take()
+        kernel.never_restart()  # a new process would not hold the session: it is over
         bridge = KernelBridge(self.services, kernel, self.callback_timeout)
         spec = {
             "app": self.spec,

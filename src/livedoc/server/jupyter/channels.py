@@ -10,7 +10,6 @@ without it each small message after the first waits ~40 ms for the client's dela
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -38,11 +37,15 @@ __all__ = ["KernelChannelsHandler"]
 
 log = logging.getLogger("livedoc.jupyter")
 
+_REPLACED = "replaced by a newer connection of the same session"
+
 
 class KernelChannelsHandler(WebSocketHandler, JupyterHandler):
     kernel: Kernel
     channels: KernelChannels | None = None
+    session_key = ""
     v1 = False
+    _closed = False
 
     def check_origin(self, origin: str) -> bool:
         return True  # decided in prepare(), with the REST API's rules
@@ -53,11 +56,27 @@ class KernelChannelsHandler(WebSocketHandler, JupyterHandler):
         kernels = self.services.kernels
         try:
             self.kernel = kernels.get(kernel_id)
-            await kernels.wait_ready(kernel_id)
         except NoSuchKernelError as exc:
             raise HTTPError(404, reason=str(exc)) from None
+        # The session key is claimed on arrival, before the wait, as jupyter_server does: of
+        # two connections of one session the newer wins, even when the older one (a client
+        # that gave up on it and reconnected, e.g. jupyter_server's gateway front) is still
+        # waiting for the kernel and would otherwise open last.
+        session_id = self.get_query_argument("session_id", None) or uuid.uuid4().hex
+        self.session_key = f"{kernel_id}:{session_id}"
+        self.services.replace_connection(self.session_key, self)
+        try:
+            await kernels.wait_ready(kernel_id)
+        except NoSuchKernelError as exc:
+            self.services.forget_connection(self)
+            raise HTTPError(404, reason=str(exc)) from None
         except (TimeoutError, RuntimeError) as exc:
+            self.services.forget_connection(self)
             raise HTTPError(500, reason=f"the kernel does not answer: {exc}") from None
+
+    def _superseded(self) -> bool:
+        """Closed, or replaced by a newer connection of the same session."""
+        return self._closed or self.services.connection(self.session_key) is not self
 
     def select_subprotocol(self, subprotocols: list[str]) -> str | None:
         return V1_PROTOCOL if V1_PROTOCOL in subprotocols else None
@@ -65,8 +84,10 @@ class KernelChannelsHandler(WebSocketHandler, JupyterHandler):
     async def open(self, kernel_id: str) -> None:
         self.set_nodelay(True)
         self.v1 = self.selected_subprotocol == V1_PROTOCOL
-        session_id = self.get_query_argument("session_id", None) or uuid.uuid4().hex
-        self.services.replace_connection(f"{kernel_id}:{session_id}", self)
+        if self._superseded():
+            self.close(1000, _REPLACED)
+            return
+        session_id = self.session_key.split(":", 1)[1]
         channels = KernelChannels(self.services.kernels, self.kernel, session_id, self.deliver)
         try:
             await channels.open(self.services.kernels.kernel_info_timeout)
@@ -74,6 +95,13 @@ class KernelChannelsHandler(WebSocketHandler, JupyterHandler):
             log.warning("kernel %s: channels could not open: %s", kernel_id, exc)
             await channels.close()
             self.close(1011, "the kernel's channels could not be opened")
+            return
+        if self._superseded():
+            # Closed or replaced while the channels opened: they must not stay behind, relaying
+            # to nobody and holding the session's DEALER identity (the kernel would route the
+            # newer connection's replies to them).
+            await channels.close()
+            self.close(1000, _REPLACED)
             return
         self.channels = channels
         self._unlisten = self.kernel.listen(self._on_kernel_event)
@@ -84,9 +112,14 @@ class KernelChannelsHandler(WebSocketHandler, JupyterHandler):
         return "v1" if self.v1 else "legacy"
 
     def deliver(self, message: RawMessage) -> None:
+        if self.ws_connection is None or self.ws_connection.is_closing():
+            return  # the client left: on_close cleans up
         frame = encode_v1(message) if self.v1 else encode_legacy(message)
-        with contextlib.suppress(WebSocketClosedError):  # the client left: on_close cleans up
-            self.write_message(frame, binary=not isinstance(frame, str))
+        try:
+            sent = self.write_message(frame, binary=not isinstance(frame, str))
+        except WebSocketClosedError:
+            return
+        sent.add_done_callback(_retrieve)  # a close during the write is not an error
 
     def on_message(self, message: str | bytes) -> None:
         if self.channels is None:
@@ -108,6 +141,7 @@ class KernelChannelsHandler(WebSocketHandler, JupyterHandler):
             asyncio.get_running_loop().call_soon(self.close, 1000, "the kernel is dead")
 
     def on_close(self) -> None:
+        self._closed = True
         self.services.forget_connection(self)
         if self.channels is not None:
             self._unlisten()
@@ -116,3 +150,8 @@ class KernelChannelsHandler(WebSocketHandler, JupyterHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         JupyterHandler.write_error(self, status_code, **kwargs)
+
+
+def _retrieve(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()

@@ -86,6 +86,10 @@ class JupyterServices:
             old.close(1000, "replaced by a new connection of the same session")
         self._connections[key] = handler
 
+    def connection(self, key: str) -> WebSocketHandler | None:
+        """The kernel websocket registered under `key`, if any."""
+        return self._connections.get(key)
+
     def forget_connection(self, handler: WebSocketHandler) -> None:
         for key, known in list(self._connections.items()):
             if known is handler:
