@@ -22,10 +22,10 @@ import time
 from typing import TYPE_CHECKING
 
 import zmq
-import zmq.asyncio
 
-from livedoc.kernels.manager import split_message
+from livedoc.kernels.manager import DELIMITER, split_message
 from livedoc.kernels.wire import RawMessage
+from livedoc.kernels.zmqloop import LoopSocket
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -59,49 +59,53 @@ class KernelChannels:
         self.kernel = kernel
         self.session_id = session_id
         self.deliver = deliver
-        self._sockets: dict[str, zmq.asyncio.Socket] = {}
-        self._readers: list[asyncio.Task[None]] = []
+        self._sockets: dict[str, LoopSocket] = {}
+        self._live = asyncio.Event()
         self._nudges: set[str] = set()
         self._filter_until = 0.0
         self._unlisten: Callable[[], None] | None = None
         self.closed = False
 
-    def _connect(self, channel: str, identity: bytes | None = None) -> zmq.asyncio.Socket:
+    def _address(self, channel: str) -> str:
         info = self.kernel.manager.get_connection_info()
-        kind = zmq.SUB if channel == "iopub" else zmq.DEALER
-        socket = self.manager.context.socket(kind)
-        socket.setsockopt(zmq.LINGER, 0)
-        if kind == zmq.SUB:
-            socket.setsockopt(zmq.SUBSCRIBE, b"")
-        elif identity:
-            socket.setsockopt(zmq.IDENTITY, identity)
         ports = {
             "shell": info["shell_port"],
             "control": info["control_port"],
             "stdin": info["stdin_port"],
             "iopub": info["iopub_port"],
         }
-        socket.connect(f"{info['transport']}://{info['ip']}:{ports[channel]}")
+        return f"{info['transport']}://{info['ip']}:{ports[channel]}"
+
+    def _connect(self, channel: str) -> LoopSocket:
+        kind = zmq.SUB if channel == "iopub" else zmq.DEALER
+        socket = LoopSocket(
+            self.manager.context, kind, lambda frames: self._received(channel, frames)
+        )
+        if kind == zmq.SUB:
+            socket.socket.setsockopt(zmq.SUBSCRIBE, b"")
+        else:
+            socket.socket.setsockopt(zmq.IDENTITY, self.session_id.encode())
+        socket.socket.connect(self._address(channel))
         return socket
 
     async def open(self, time_limit: float) -> None:
         """Connect, wait until iopub is live, then relay. TimeoutError if it never is."""
         for channel in CHANNELS:
-            self._sockets[channel] = self._connect(channel, self.session_id.encode())
-        await self._nudge(time_limit)
-        for channel, socket in self._sockets.items():
-            self._readers.append(
-                asyncio.get_running_loop().create_task(
-                    self._read(channel, socket), name=f"livedoc kernel {channel} relay"
-                )
-            )
+            self._sockets[channel] = self._connect(channel)
+        try:
+            await self._nudge(time_limit)
+        except BaseException:
+            await self.close()
+            raise
         self.kernel.connections += 1
         self._unlisten = self.kernel.listen(self._on_kernel_event)
 
     async def _nudge(self, time_limit: float) -> None:
-        iopub = self._sockets["iopub"]
         session = self.kernel.manager.session
-        probe = self._connect("shell")  # its own identity: replies do not reach the client
+        # A socket of its own identity: the replies to these requests do not reach the client.
+        probe: zmq.Socket[bytes] = zmq.Socket(self.manager.context, zmq.DEALER)
+        probe.setsockopt(zmq.LINGER, 0)
+        probe.connect(self._address("shell"))
         deadline = time.monotonic() + time_limit
         self._filter_until = deadline + NUDGE_FILTER
         try:
@@ -109,28 +113,22 @@ class KernelChannels:
                 request = session.msg("kernel_info_request")
                 self._nudges.add(request["header"]["msg_id"])
                 session.send(probe, request)
-                if await iopub.poll(NUDGE_PERIOD * 1000):
-                    return  # a message arrived: the subscription is live; it is read below
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._live.wait(), NUDGE_PERIOD)
+                    return  # a message arrived on iopub: the subscription is live
             raise TimeoutError(f"kernel {self.kernel.id}: iopub did not come alive")
         finally:
             probe.close()
 
-    async def _read(self, channel: str, socket: zmq.asyncio.Socket) -> None:
-        try:
-            while True:
-                parts = split_message(await socket.recv_multipart())
-                if len(parts) < 5:
-                    continue
-                if self._nudges and channel == "iopub" and self._caused_by_nudge(parts[2]):
-                    continue  # the status a nudge caused: not the client's business
-                self.deliver(
-                    RawMessage(channel, parts[1], parts[2], parts[3], parts[4], tuple(parts[5:]))
-                )
-        except asyncio.CancelledError:
-            raise
-        except zmq.ZMQError as exc:
-            if not self.closed:
-                log.warning("kernel %s: %s channel failed: %s", self.kernel.id, channel, exc)
+    def _received(self, channel: str, frames: list[bytes]) -> None:
+        parts = split_message(frames)
+        if len(parts) < 5 or self.closed:
+            return
+        if channel == "iopub":
+            self._live.set()
+            if self._nudges and self._caused_by_nudge(parts[2]):
+                return  # the status a nudge caused: not the client's business
+        self.deliver(RawMessage(channel, parts[1], parts[2], parts[3], parts[4], tuple(parts[5:])))
 
     def _caused_by_nudge(self, parent_header: bytes) -> bool:
         if time.monotonic() > self._filter_until:
@@ -151,8 +149,8 @@ class KernelChannels:
             log.debug("kernel %s: dropped a message for %s", self.kernel.id, message.channel)
             return
         parts = [message.header, message.parent_header, message.metadata, message.content]
-        parts += [bytes(buffer) for buffer in message.buffers]
-        self.kernel.manager.session.send_raw(socket, parts)
+        signature = self.kernel.manager.session.sign(parts)
+        socket.send_multipart([DELIMITER, signature, *parts, *map(bytes, message.buffers)])
 
     def _on_kernel_event(self, event: KernelEvent) -> None:
         if event in ("restarting", "dead"):
@@ -172,11 +170,6 @@ class KernelChannels:
         if self._unlisten is not None:
             self._unlisten()
             self.kernel.connections = max(0, self.kernel.connections - 1)
-        for reader in self._readers:
-            reader.cancel()
-        for reader in self._readers:
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
         for socket in self._sockets.values():
             socket.close()
         self._sockets.clear()

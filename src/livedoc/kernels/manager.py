@@ -32,6 +32,7 @@ from jupyter_core.paths import jupyter_runtime_dir
 from traitlets.config import Config
 
 from livedoc.kernels.specs import UnknownKernelSpec
+from livedoc.kernels.zmqloop import LoopSocket
 from livedoc.services.clock import iso_utc
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ class Kernel:
         #: Started ahead of need by a pool: not shown by the API, never culled, until taken.
         self.pooled = False
         self._listeners: list[Callable[[KernelEvent], None]] = []
-        self._watcher: asyncio.Task[None] | None = None
+        self._watcher: LoopSocket | None = None
 
     def __repr__(self) -> str:
         return f"<Kernel {self.id} {self.name} {self.execution_state}>"
@@ -162,23 +163,16 @@ class Kernel:
     def watch_activity(self, context: zmq.asyncio.Context) -> None:
         """Follow the kernel's iopub to keep `last_activity` and `execution_state` current."""
         if self._watcher is None:
-            self._watcher = asyncio.get_running_loop().create_task(
-                self._watch(context), name=f"livedoc kernel {self.id} activity"
-            )
+            info = self.manager.get_connection_info()
+            watcher = LoopSocket(context, zmq.SUB, self._on_iopub)
+            watcher.socket.setsockopt(zmq.SUBSCRIBE, b"")
+            watcher.socket.connect(f"{info['transport']}://{info['ip']}:{info['iopub_port']}")
+            self._watcher = watcher
 
-    async def _watch(self, context: zmq.asyncio.Context) -> None:
-        info = self.manager.get_connection_info()
-        socket = context.socket(zmq.SUB)
-        socket.setsockopt(zmq.SUBSCRIBE, b"")
-        socket.setsockopt(zmq.LINGER, 0)
-        socket.connect(f"{info['transport']}://{info['ip']}:{info['iopub_port']}")
-        try:
-            while True:
-                parts = split_message(await socket.recv_multipart())
-                if len(parts) >= 5:
-                    self._record(parts)
-        finally:
-            socket.close()
+    def _on_iopub(self, frames: list[bytes]) -> None:
+        parts = split_message(frames)
+        if len(parts) >= 5:
+            self._record(parts)
 
     def _record(self, parts: list[bytes]) -> None:
         try:
@@ -205,7 +199,7 @@ class Kernel:
 
     def stop_watching(self) -> None:
         if self._watcher is not None:
-            self._watcher.cancel()
+            self._watcher.close()
             self._watcher = None
 
     # -- readiness --------------------------------------------------------------------------

@@ -101,6 +101,7 @@ class KernelBridge:
         self._overdue: asyncio.TimerHandle | None = None
         self._busy: tuple[str, float] | None = None
         self._unlisten: Callable[[], None] | None = None
+        self.connected_at = 0.0
 
     # -- opening ------------------------------------------------------------------------
 
@@ -112,6 +113,7 @@ class KernelBridge:
             self.services.kernels, self.kernel, f"livedoc-{spec['session_id']}", self._deliver
         )
         await channels.open(time_limit)
+        self.connected_at = time.perf_counter()
         self._channels = channels
         self._unlisten = self.kernel.listen(self._on_kernel_event)
         code = (
@@ -415,8 +417,10 @@ class KernelSessions:
             },
             "request": dict(opening_request or {}),
         }
+        taken = time.perf_counter()
         try:
             message, error = await bridge.open(spec, time_limit)
+            built = time.perf_counter()
             document = Document.from_json(message.content["doc"], message.buffers, generic=True)
         except BaseException:
             await bridge._shut_down(now=True)
@@ -424,11 +428,17 @@ class KernelSessions:
         document.accept_unknown_models = True
         session = ServerSession(token.session_id, document)
         bridge.attach(session)
+        done = time.perf_counter()
         log.info(
-            "session %s runs in kernel %s (pid %s), opened in %.1f ms",
+            "session %s runs in kernel %s (pid %s), opened in %.1f ms (kernel %.1f, channels %.1f,"
+            " app %.1f, replica %.1f)",
             token.session_id,
             kernel.id,
             kernel.pid,
-            (time.perf_counter() - started) * 1000,
+            (done - started) * 1000,
+            (taken - started) * 1000,
+            (bridge.connected_at - taken) * 1000,
+            (built - bridge.connected_at) * 1000,
+            (done - built) * 1000,
         )
         return session, bridge, error

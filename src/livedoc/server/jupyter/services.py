@@ -27,6 +27,10 @@ __all__ = ["JupyterServices"]
 
 log = logging.getLogger("livedoc.jupyter")
 
+#: What a pooled kernel runs before it is handed to a session: the session's side of the
+#: bridge, imported and warmed (see `in_kernel.prepare`), ~0.3 s that a page would wait.
+WARMUP = "import livedoc.server.in_kernel as _livedoc_session\n_livedoc_session.prepare()"
+
 
 class JupyterServices:
     def __init__(self, settings: ServerSettings) -> None:
@@ -53,7 +57,7 @@ class JupyterServices:
         self.pool = KernelPool(
             self.kernels,
             settings.kernel_pool,
-            warmup="import livedoc.server.in_kernel" if settings.isolation == "kernel" else None,
+            warmup=WARMUP if settings.isolation == "kernel" else None,
         )
         self.sessions = JupyterSessions(
             SessionRecords(settings.session_db), self.kernels, self.contents
