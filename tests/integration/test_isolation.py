@@ -200,3 +200,24 @@ def test_an_app_a_kernel_cannot_load_is_a_clear_error() -> None:
 
     with pytest.raises(SessionKernelError, match="must be able to load the app"):
         Server({"/": inner}, ServerSettings(port=0, isolation="kernel")).make_tornado_app(0)
+
+
+def test_periodic_callbacks_run_in_the_kernel(
+    live_server: Start, tmp_path: Path, sessions: Callable[[LiveServer], BlockingSession]
+) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "streaming.py"
+    server = live_server(
+        {"/isolation": build_application(example)},
+        isolation="kernel",
+        token=TOKEN,
+        root_dir=str(tmp_path),
+    )
+    session = sessions(server)  # the pool is empty: a kernel is started for the session
+    [source] = [
+        m for m in session.document.models.values() if type(m).__name__ == "ColumnDataSource"
+    ]
+    first = len(next(iter(source.data.values())))
+    deadline = time.monotonic() + 20
+    while len(next(iter(source.data.values()))) < first + 5:  # streamed every 100 ms
+        assert time.monotonic() < deadline, "the kernel's periodic callback does not stream"
+        time.sleep(0.05)
