@@ -104,7 +104,11 @@ def add_parser(subparsers: Any) -> None:
         "--isolation", choices=["inline", "kernel"], default="inline", help=help_for("isolation")
     )
     isolation.add_argument(
-        "--callback-timeout", type=float, default=0.0, help=help_for("callback_timeout")
+        "--callback-timeout",
+        type=float,
+        metavar="SECONDS",
+        default=0.0,
+        help=help_for("callback_timeout"),
     )
     jupyter = parser.add_argument_group("kernels and the Jupyter API (/api/kernels, ...)")
     jupyter.add_argument("--token", default=None, help=help_for("token"))
@@ -114,21 +118,43 @@ def add_parser(subparsers: Any) -> None:
         "--default-kernel-name", default="python3", help=help_for("default_kernel_name")
     )
     jupyter.add_argument(
-        "--kernel-pool", type=int, default=0, metavar="N", help=help_for("kernel_pool")
+        "--kernel-pool",
+        type=int,
+        default=None,
+        metavar="N",
+        help=help_for("kernel_pool") + " Default: 2 with --isolation kernel, else 0.",
     )
     jupyter.add_argument(
-        "--shutdown-wait-time", type=float, default=5.0, help=help_for("shutdown_wait_time")
+        "--shutdown-wait-time",
+        type=float,
+        metavar="SECONDS",
+        default=5.0,
+        help=help_for("shutdown_wait_time"),
     )
     jupyter.add_argument("--restart-limit", type=int, default=5, help=help_for("restart_limit"))
-    jupyter.add_argument("--time-to-dead", type=float, default=3.0, help=help_for("time_to_dead"))
     jupyter.add_argument(
-        "--kernel-info-timeout", type=float, default=60.0, help=help_for("kernel_info_timeout")
+        "--time-to-dead", type=float, metavar="SECONDS", default=3.0, help=help_for("time_to_dead")
     )
     jupyter.add_argument(
-        "--cull-idle-timeout", type=float, default=0.0, help=help_for("cull_idle_timeout")
+        "--kernel-info-timeout",
+        type=float,
+        metavar="SECONDS",
+        default=60.0,
+        help=help_for("kernel_info_timeout"),
     )
     jupyter.add_argument(
-        "--cull-interval", type=float, default=300.0, help=help_for("cull_interval")
+        "--cull-idle-timeout",
+        type=float,
+        metavar="SECONDS",
+        default=0.0,
+        help=help_for("cull_idle_timeout"),
+    )
+    jupyter.add_argument(
+        "--cull-interval",
+        type=float,
+        metavar="SECONDS",
+        default=300.0,
+        help=help_for("cull_interval"),
     )
     jupyter.add_argument("--cull-connected", action="store_true", help=help_for("cull_connected"))
     jupyter.add_argument("--cull-busy", action="store_true", help=help_for("cull_busy"))
@@ -201,6 +227,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     for name in ("exclude_headers", "exclude_cookies"):
         options[name] = tuple(options[name])
     options["index_redirect"] = not args.disable_index_redirect
+    if options.get("kernel_pool") is None:
+        options["kernel_pool"] = 2 if args.isolation == "kernel" else 0
     try:
         settings = ServerSettings.from_environment(**options)
         apps = build_apps(list(args.apps), list(args.args))
