@@ -8,11 +8,12 @@ BUNDLES := src/livedoc/static/js/VERSION
 .PHONY: demo test lint fix typecheck unit bench clean
 
 # The virtualenv with livedoc installed in editable mode; the build hook fetches BokehJS from npm.
-$(INSTALLED): pyproject.toml package.json package-lock.json hatch_build.py
+$(INSTALLED): pyproject.toml package.json package-lock.json hatch_build.py tests/interop/node/package-lock.json
 	scripts/system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	npm ci --prefix tests/interop/node --no-audit --no-fund  # JupyterLab's client, for interop tests
 	touch $(INSTALLED)
 
 # Re-run the build hook if the bundles were removed after installing.

@@ -39,9 +39,7 @@ def move(tab: Tab, name: str, value: float) -> None:
 
 
 def status_is(tab: Tab, text: str) -> None:
-    tab.wait_for(
-        "(text) => Bokeh.documents[0].get_model_by_name('status').text === text", arg=text
-    )
+    tab.wait_for("(text) => Bokeh.documents[0].get_model_by_name('status').text === text", arg=text)
 
 
 def test_a_spinning_tab_does_not_hold_up_another(
