@@ -1,24 +1,19 @@
 """One client's channels to a kernel: the ZMQ half of `/api/kernels/<id>/channels`.
 
-Every websocket gets ZMQ sockets of its own, as in jupyter_server: DEALERs for shell, control
-and stdin whose identity is the client's session id (so the kernel's `input_request` goes back
-to the client that asked), and a SUB on iopub. Messages are relayed as byte parts: what the
-kernel wrote is handed on unchanged, and what the client sends is re-signed with the kernel's
-key and sent without being parsed.
-
-Before relaying, `open` proves the iopub subscription is live (ZMQ drops what a SUB socket
-receives before its subscription reaches the publisher): it asks `kernel_info` on a socket of
-its own every 50 ms until a message arrives on the new SUB, and drops what those requests
-cause, so the client sees only its own traffic.
+Every websocket gets DEALER sockets of its own for shell, control and stdin, whose identity is
+the client's session id (so replies and the kernel's `input_request` go back to the client
+that asked), as in jupyter_server. iopub is different: the kernel's one subscription (see
+`Kernel.subscribe_iopub`) hands every message to every client, so a new client needs no
+subscription of its own and no "nudge" to prove it live (ZMQ drops what a new SUB socket
+receives before its subscription reaches the publisher; jupyter_server retries kernel_info
+every 0.5 s until one arrives). Messages are relayed as byte parts: what the kernel wrote is
+handed on unchanged, and what the client sends is re-signed with the kernel's key and sent
+without being parsed.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
 import logging
-import time
 from typing import TYPE_CHECKING
 
 import zmq
@@ -38,11 +33,8 @@ log = logging.getLogger("livedoc.kernel")
 
 #: The channels a websocket carries (the heartbeat is not one of them, as in jupyter_server).
 CHANNELS = ("shell", "control", "stdin", "iopub")
-
-#: How often `open` repeats its kernel_info request while it waits for iopub to come alive.
-NUDGE_PERIOD = 0.05
-#: How long after that the status messages those requests caused are still filtered out.
-NUDGE_FILTER = 2.0
+#: The ones a client has sockets of its own for.
+_REQUEST_CHANNELS = ("shell", "control", "stdin")
 
 
 class KernelChannels:
@@ -60,9 +52,7 @@ class KernelChannels:
         self.session_id = session_id
         self.deliver = deliver
         self._sockets: dict[str, LoopSocket] = {}
-        self._live = asyncio.Event()
-        self._nudges: set[str] = set()
-        self._filter_until = 0.0
+        self._unsubscribe: Callable[[], None] | None = None
         self._unlisten: Callable[[], None] | None = None
         self.closed = False
 
@@ -72,80 +62,44 @@ class KernelChannels:
             "shell": info["shell_port"],
             "control": info["control_port"],
             "stdin": info["stdin_port"],
-            "iopub": info["iopub_port"],
         }
         return f"{info['transport']}://{info['ip']}:{ports[channel]}"
 
     def _connect(self, channel: str) -> LoopSocket:
-        kind = zmq.SUB if channel == "iopub" else zmq.DEALER
         socket = LoopSocket(
-            self.manager.context, kind, lambda frames: self._received(channel, frames)
+            self.manager.context, zmq.DEALER, lambda frames: self._received(channel, frames)
         )
-        if kind == zmq.SUB:
-            socket.socket.setsockopt(zmq.SUBSCRIBE, b"")
-        else:
-            socket.socket.setsockopt(zmq.IDENTITY, self.session_id.encode())
+        socket.socket.setsockopt(zmq.IDENTITY, self.session_id.encode())
         socket.socket.connect(self._address(channel))
         return socket
 
-    async def open(self, time_limit: float) -> None:
-        """Connect, wait until iopub is live, then relay. TimeoutError if it never is."""
-        for channel in CHANNELS:
+    def open(self) -> None:
+        """Connect and relay from now on (a DEALER queues what is sent before it connects)."""
+        for channel in _REQUEST_CHANNELS:
             self._sockets[channel] = self._connect(channel)
-        try:
-            await self._nudge(time_limit)
-        except BaseException:
-            await self.close()
-            raise
+        self._unsubscribe = self.kernel.subscribe_iopub(self._iopub)
         self.kernel.connections += 1
         self._unlisten = self.kernel.listen(self._on_kernel_event)
 
-    async def _nudge(self, time_limit: float) -> None:
-        session = self.kernel.manager.session
-        # A socket of its own identity: the replies to these requests do not reach the client.
-        probe: zmq.Socket[bytes] = zmq.Socket(self.manager.context, zmq.DEALER)
-        probe.setsockopt(zmq.LINGER, 0)
-        probe.connect(self._address("shell"))
-        deadline = time.monotonic() + time_limit
-        self._filter_until = deadline + NUDGE_FILTER
-        try:
-            while time.monotonic() < deadline:
-                request = session.msg("kernel_info_request")
-                self._nudges.add(request["header"]["msg_id"])
-                session.send(probe, request)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._live.wait(), NUDGE_PERIOD)
-                    return  # a message arrived on iopub: the subscription is live
-            raise TimeoutError(f"kernel {self.kernel.id}: iopub did not come alive")
-        finally:
-            probe.close()
-
     def _received(self, channel: str, frames: list[bytes]) -> None:
         parts = split_message(frames)
-        if len(parts) < 5 or self.closed:
-            return
-        if channel == "iopub":
-            self._live.set()
-            if self._nudges and self._caused_by_nudge(parts[2]):
-                return  # the status a nudge caused: not the client's business
-        self.deliver(RawMessage(channel, parts[1], parts[2], parts[3], parts[4], tuple(parts[5:])))
+        if len(parts) >= 5 and not self.closed:
+            self.deliver(
+                RawMessage(channel, parts[1], parts[2], parts[3], parts[4], tuple(parts[5:]))
+            )
 
-    def _caused_by_nudge(self, parent_header: bytes) -> bool:
-        if time.monotonic() > self._filter_until:
-            self._nudges.clear()  # long answered: stop parsing every iopub header
-            return False
-        try:
-            parent = json.loads(parent_header)
-        except ValueError:
-            return False
-        return isinstance(parent, dict) and parent.get("msg_id") in self._nudges
+    def _iopub(self, parts: list[bytes]) -> None:
+        if not self.closed:
+            self.deliver(
+                RawMessage("iopub", parts[1], parts[2], parts[3], parts[4], tuple(parts[5:]))
+            )
 
     def send(self, message: RawMessage) -> None:
         """A client's message to the kernel, re-signed with the kernel's key."""
         if self.closed:
             return
         socket = self._sockets.get(message.channel)
-        if socket is None or message.channel == "iopub":
+        if socket is None:
             log.debug("kernel %s: dropped a message for %s", self.kernel.id, message.channel)
             return
         parts = [message.header, message.parent_header, message.metadata, message.content]
@@ -163,10 +117,12 @@ class KernelChannels:
         parts = split_message(session.serialize(message))
         return RawMessage("iopub", parts[1], parts[2], parts[3], parts[4])
 
-    async def close(self) -> None:
+    def close(self) -> None:
         if self.closed:
             return
         self.closed = True
+        if self._unsubscribe is not None:
+            self._unsubscribe()
         if self._unlisten is not None:
             self._unlisten()
             self.kernel.connections = max(0, self.kernel.connections - 1)

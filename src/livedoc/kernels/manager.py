@@ -113,6 +113,9 @@ class Kernel:
         self.pooled = False
         self._listeners: list[Callable[[KernelEvent], None]] = []
         self._watcher: LoopSocket | None = None
+        self._iopub_listeners: list[Callable[[list[bytes]], None]] = []
+        #: The kernel_info reply once it has answered (cleared when it restarts).
+        self.info_reply: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
         return f"<Kernel {self.id} {self.name} {self.execution_state}>"
@@ -158,7 +161,16 @@ class Kernel:
             except Exception:
                 log.exception("kernel %s: a %s listener failed", self.id, event)
 
-    # -- activity ---------------------------------------------------------------------------
+    # -- iopub: one subscription per kernel ------------------------------------------------
+
+    def subscribe_iopub(self, listener: Callable[[list[bytes]], None]) -> Callable[[], None]:
+        """Hand every iopub message (its parts after the delimiter) to `listener` too; returns
+        the way to stop. One subscription serves the activity tracking and every client: it has
+        been live since the kernel started, so a new client need not prove its own is."""
+        self._iopub_listeners.append(listener)
+        return lambda: (
+            self._iopub_listeners.remove(listener) if listener in self._iopub_listeners else None
+        )
 
     def watch_activity(self, context: zmq.asyncio.Context) -> None:
         """Follow the kernel's iopub to keep `last_activity` and `execution_state` current."""
@@ -171,8 +183,14 @@ class Kernel:
 
     def _on_iopub(self, frames: list[bytes]) -> None:
         parts = split_message(frames)
-        if len(parts) >= 5:
-            self._record(parts)
+        if len(parts) < 5:
+            return
+        self._record(parts)
+        for listener in self._iopub_listeners:
+            try:
+                listener(parts)
+            except Exception:
+                log.exception("kernel %s: an iopub listener failed", self.id)
 
     def _record(self, parts: list[bytes]) -> None:
         try:
@@ -402,9 +420,12 @@ class KernelManager:
         kernel = self._kernels.get(kernel_id)
         if kernel is None:
             raise NoSuchKernelError(kernel_id)
+        if kernel.info_reply is not None and kernel.execution_state in ("idle", "busy"):
+            return kernel.info_reply  # it answered, and has not restarted since
         reply = await kernel.wait_ready(self.context, time_limit or self.kernel_info_timeout)
         if kernel.execution_state in ("starting", "restarting"):
             kernel.execution_state = "idle"
+        kernel.info_reply = reply
         return reply
 
     # -- restarts and death -----------------------------------------------------------------
@@ -412,6 +433,7 @@ class KernelManager:
     def _restarting(self, kernel: Kernel) -> None:
         log.warning("kernel %s died; restarting it", kernel.id)
         kernel.execution_state = "restarting"
+        kernel.info_reply = None
         kernel.notify("restarting")
         asyncio.get_running_loop().create_task(self._announce_restart(kernel))
 
@@ -451,6 +473,7 @@ class KernelManager:
         kernel = self.get(kernel_id)
         log.info("restarting kernel %s", kernel_id)
         kernel.execution_state = "restarting"
+        kernel.info_reply = None
         await kernel.manager.restart_kernel(now=False)
         await self.wait_ready(kernel_id)
         kernel.notify("restarted")

@@ -112,7 +112,7 @@ class KernelBridge:
         channels = KernelChannels(
             self.services.kernels, self.kernel, f"livedoc-{spec['session_id']}", self._deliver
         )
-        await channels.open(time_limit)
+        channels.open()
         self.connected_at = time.perf_counter()
         self._channels = channels
         self._unlisten = self.kernel.listen(self._on_kernel_event)
@@ -359,7 +359,7 @@ class KernelBridge:
             self._consumer = None
         if self._channels is not None:
             channels, self._channels = self._channels, None
-            await channels.close()
+            channels.close()
         with contextlib.suppress(NoSuchKernelError):
             await self.services.kernels.shutdown_kernel(self.kernel.id, now=now)
 

@@ -89,20 +89,7 @@ class KernelChannelsHandler(WebSocketHandler, JupyterHandler):
             return
         session_id = self.session_key.split(":", 1)[1]
         channels = KernelChannels(self.services.kernels, self.kernel, session_id, self.deliver)
-        try:
-            await channels.open(self.services.kernels.kernel_info_timeout)
-        except (TimeoutError, NoSuchKernelError) as exc:
-            log.warning("kernel %s: channels could not open: %s", kernel_id, exc)
-            await channels.close()
-            self.close(1011, "the kernel's channels could not be opened")
-            return
-        if self._superseded():
-            # Closed or replaced while the channels opened: they must not stay behind, relaying
-            # to nobody and holding the session's DEALER identity (the kernel would route the
-            # newer connection's replies to them).
-            await channels.close()
-            self.close(1000, _REPLACED)
-            return
+        channels.open()
         self.channels = channels
         self._unlisten = self.kernel.listen(self._on_kernel_event)
         log.debug("kernel %s: client %s connected (%s)", kernel_id, session_id, self.protocol_name)
@@ -140,13 +127,18 @@ class KernelChannelsHandler(WebSocketHandler, JupyterHandler):
         if event == "dead":  # the status went out first (see KernelChannels)
             asyncio.get_running_loop().call_soon(self.close, 1000, "the kernel is dead")
 
-    def on_close(self) -> None:
-        self._closed = True
-        self.services.forget_connection(self)
+    def release(self) -> None:
+        """Close the kernel sockets now (a newer connection of this session needs their
+        identity: the kernel would route its replies to ours)."""
         if self.channels is not None:
             self._unlisten()
             channels, self.channels = self.channels, None
-            asyncio.get_running_loop().create_task(channels.close())
+            channels.close()
+
+    def on_close(self) -> None:
+        self._closed = True
+        self.services.forget_connection(self)
+        self.release()
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         JupyterHandler.write_error(self, status_code, **kwargs)

@@ -87,6 +87,9 @@ class JupyterServices:
         old = self._connections.get(key)
         if old is not None and old is not handler:
             log.info("replacing the stale kernel connection %s", key)
+            release = getattr(old, "release", None)
+            if release is not None:
+                release()
             old.close(1000, "replaced by a new connection of the same session")
         self._connections[key] = handler
 
