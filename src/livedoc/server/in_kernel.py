@@ -89,9 +89,16 @@ class _CommConnection:
 class KernelSide:
     """The session inside the kernel: its document, callbacks and the comm to the server."""
 
-    def __init__(self, session: ServerSession, context: LiveSessionContext, comm: Any) -> None:
+    def __init__(
+        self,
+        session: ServerSession,
+        context: LiveSessionContext,
+        application: Application,
+        comm: Any,
+    ) -> None:
         self.session = session
         self.context = context
+        self.application = application
         self.comm = comm
         self.connection = _CommConnection(comm)
         self.assembler = MessageAssembler()
@@ -159,8 +166,7 @@ class KernelSide:
     async def _destroy(self) -> None:
         callbacks = list(self.session.document.session_destroyed_callbacks)
         self.session.destroy()
-        application: Application = self.context._application  # type: ignore[attr-defined]
-        await application.on_session_destroyed(self.context)
+        await self.application.on_session_destroyed(self.context)
         for callback in callbacks:
             try:
                 result = callback(self.context)
@@ -250,7 +256,6 @@ async def start(spec: dict[str, Any]) -> None:
     context = LiveSessionContext(
         spec["session_id"], server_context, payload, spec.get("request") or None
     )
-    context._application = application  # type: ignore[attr-defined]
     server_context.session_context = context
     await application.on_session_created(context)
     document = application.create_document(context)
@@ -264,7 +269,7 @@ async def start(spec: dict[str, Any]) -> None:
     doc_json, buffers = document.to_json()
     data, payloads = encode_frames(encode_message(push_doc(doc_json, buffers)))
     comm = Comm(target_name=COMM_TARGET, data={**data, "error": error}, buffers=payloads)  # type: ignore[no-untyped-call]
-    side = KernelSide(session, context, comm)
+    side = KernelSide(session, context, application, comm)
     session.side = side
     _publish(document, context)
 

@@ -338,7 +338,7 @@ class KernelBridge:
                     session.flush()
         if self._opened is not None and not self._opened.done():
             self._opened.set_exception(SessionKernelError("the kernel died while starting the app"))
-        await self._shut_down(now=True)
+        await self.shut_down(now=True)
 
     async def close(self) -> None:
         """The session ends: run its destroy hooks in the kernel, then shut the kernel down."""
@@ -347,9 +347,9 @@ class KernelBridge:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._destroyed.wait(), DESTROY_WAIT)
         self.stopped = self.stopped or "the session ended"
-        await self._shut_down(now=False)
+        await self.shut_down(now=False)
 
-    async def _shut_down(self, *, now: bool) -> None:
+    async def shut_down(self, *, now: bool) -> None:
         self._unwatch()
         if self._unlisten is not None:
             self._unlisten()
@@ -423,7 +423,7 @@ class KernelSessions:
             built = time.perf_counter()
             document = Document.from_json(message.content["doc"], message.buffers, generic=True)
         except BaseException:
-            await bridge._shut_down(now=True)
+            await bridge.shut_down(now=True)
             raise
         document.accept_unknown_models = True
         session = ServerSession(token.session_id, document)
