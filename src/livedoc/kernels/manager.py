@@ -114,6 +114,7 @@ class Kernel:
         self._listeners: list[Callable[[KernelEvent], None]] = []
         self._watcher: LoopSocket | None = None
         self._iopub_listeners: list[Callable[[list[bytes]], None]] = []
+        self._last_parent: tuple[bytes, str | None] = (b"", None)
         #: The kernel_info reply once it has answered (cleared when it restarts).
         self.info_reply: dict[str, Any] | None = None
 
@@ -195,11 +196,14 @@ class Kernel:
     def _record(self, parts: list[bytes]) -> None:
         try:
             header = json.loads(parts[1])
-            parent = json.loads(parts[2])
+            if parts[2] != self._last_parent[0]:  # a request's messages share their parent
+                parent = json.loads(parts[2])
+                kind = parent.get("msg_type") if isinstance(parent, dict) else None
+                self._last_parent = (parts[2], kind)
         except ValueError:
             return
         msg_type = header.get("msg_type") if isinstance(header, dict) else None
-        parent_type = parent.get("msg_type") if isinstance(parent, dict) else None
+        parent_type = self._last_parent[1]
         if _tracked(msg_type) or _tracked(parent_type) or self.execution_state == "busy":
             self.last_activity = time.time()
         if msg_type != "status":

@@ -43,6 +43,7 @@ __all__ = [
     "encode_v1",
     "header_of",
     "load_part",
+    "v1_pieces",
 ]
 
 V1_PROTOCOL = "v1.kernel.websocket.jupyter.org"
@@ -172,14 +173,19 @@ def _check_offsets(offsets: tuple[int, ...], first: int, size: int) -> None:
 # -- v1 ----------------------------------------------------------------------------------------
 
 
-def encode_v1(message: RawMessage) -> bytes:
-    """The v1 binary frame; the JSON parts are copied verbatim, never re-serialised."""
-    pieces = [message.channel.encode(), *message.parts, *message.buffers]
+def v1_pieces(message: RawMessage) -> list[bytes | memoryview]:
+    """The v1 frame as the pieces it is made of, end to end (for writing without joining)."""
+    pieces: list[bytes | memoryview] = [message.channel.encode(), *message.parts, *message.buffers]
     count = len(pieces) + 1
     offsets = [8 * (count + 1)]
     for piece in pieces:
         offsets.append(offsets[-1] + _size(piece))
-    return b"".join([struct.pack(f"<{count + 1}Q", count, *offsets), *pieces])
+    return [struct.pack(f"<{count + 1}Q", count, *offsets), *pieces]
+
+
+def encode_v1(message: RawMessage) -> bytes:
+    """The v1 binary frame; the JSON parts are copied verbatim, never re-serialised."""
+    return b"".join(v1_pieces(message))
 
 
 def decode_v1(frame: bytes | memoryview) -> RawMessage:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from livedoc.protocol import Frame
 
-__all__ = ["frame_header", "write_frames"]
+__all__ = ["frame_header", "write_frame", "write_frames"]
 
 _TEXT: Final = 0x81  # FIN + text opcode
 _BINARY: Final = 0x82  # FIN + binary opcode
@@ -55,22 +55,49 @@ def _as_bytes_view(payload: memoryview) -> memoryview | bytes:
 COALESCE_LIMIT: Final = 64 * 1024
 
 
+class _Coalescer:
+    """Collects small pieces into one write; a large piece goes to the stream by reference."""
+
+    def __init__(self, stream: IOStream) -> None:
+        self.stream = stream
+        self.pending = bytearray()
+
+    def add(self, piece: bytes | bytearray | memoryview) -> None:
+        view = memoryview(piece)
+        if view.nbytes <= COALESCE_LIMIT:
+            self.pending += _as_bytes_view(view)
+        else:
+            self.flush()
+            self.stream.write(_as_bytes_view(view))
+
+    def flush(self) -> None:
+        if self.pending:
+            self.stream.write(bytes(self.pending))
+            self.pending.clear()
+
+
 def write_frames(stream: IOStream, frames: Sequence[Frame]) -> int:
     """Queue `frames` on `stream`; returns the bytes queued. The caller checks the stream is open."""
     total = 0
-    pending = bytearray()
+    writer = _Coalescer(stream)
     for frame in frames:
-        payload = memoryview(frame.payload)
-        size = payload.nbytes
+        size = memoryview(frame.payload).nbytes
         header = frame_header(frame.binary, size)
-        pending += header
-        if size <= COALESCE_LIMIT:
-            pending += _as_bytes_view(payload)
-        else:
-            stream.write(bytes(pending))
-            pending.clear()
-            stream.write(_as_bytes_view(payload))
+        writer.add(header)
+        writer.add(frame.payload)
         total += len(header) + size
-    if pending:
-        stream.write(bytes(pending))
+    writer.flush()
     return total
+
+
+def write_frame(stream: IOStream, binary: bool, pieces: Sequence[bytes | memoryview]) -> int:
+    """Queue one frame whose payload is `pieces` end to end (not joined first); returns the
+    bytes queued. The caller checks the stream is open."""
+    size = sum(memoryview(piece).nbytes for piece in pieces)
+    header = frame_header(binary, size)
+    writer = _Coalescer(stream)
+    writer.add(header)
+    for piece in pieces:
+        writer.add(piece)
+    writer.flush()
+    return len(header) + size

@@ -14,8 +14,9 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from tornado.iostream import StreamBufferFullError, StreamClosedError
 from tornado.web import HTTPError
-from tornado.websocket import WebSocketClosedError, WebSocketHandler
+from tornado.websocket import WebSocketHandler
 
 from livedoc.kernels.channels import KernelChannels
 from livedoc.kernels.manager import NoSuchKernelError
@@ -25,8 +26,9 @@ from livedoc.kernels.wire import (
     decode_legacy,
     decode_v1,
     encode_legacy,
-    encode_v1,
+    v1_pieces,
 )
+from livedoc.server.frames import write_frame
 from livedoc.server.jupyter.base import JupyterHandler
 
 if TYPE_CHECKING:
@@ -99,14 +101,31 @@ class KernelChannelsHandler(WebSocketHandler, JupyterHandler):
         return "v1" if self.v1 else "legacy"
 
     def deliver(self, message: RawMessage) -> None:
-        if self.ws_connection is None or self.ws_connection.is_closing():
+        """One kernel message to the client, written straight to the socket stream: one
+        frame, its pieces not joined, no per-message task (Tornado's `write_message` makes
+        one)."""
+        protocol = self.ws_connection
+        stream = getattr(protocol, "stream", None)
+        if protocol is None or stream is None or protocol.is_closing() or stream.closed():
             return  # the client left: on_close cleans up
-        frame = encode_v1(message) if self.v1 else encode_legacy(message)
         try:
-            sent = self.write_message(frame, binary=not isinstance(frame, str))
-        except WebSocketClosedError:
-            return
-        sent.add_done_callback(_retrieve)  # a close during the write is not an error
+            if self.v1:
+                write_frame(stream, True, v1_pieces(message))
+            else:
+                frame = encode_legacy(message)
+                if isinstance(frame, str):
+                    write_frame(stream, False, [frame.encode()])
+                else:
+                    write_frame(stream, True, [frame])
+        except StreamClosedError:
+            pass
+        except StreamBufferFullError:
+            log.warning(
+                "kernel %s: a client stopped reading (over %d bytes waiting); disconnecting it",
+                self.kernel.id,
+                stream.max_write_buffer_size or 0,
+            )
+            stream.close()
 
     def on_message(self, message: str | bytes) -> None:
         if self.channels is None:
@@ -143,7 +162,3 @@ class KernelChannelsHandler(WebSocketHandler, JupyterHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         JupyterHandler.write_error(self, status_code, **kwargs)
 
-
-def _retrieve(future: asyncio.Future[None]) -> None:
-    if not future.cancelled():
-        future.exception()
