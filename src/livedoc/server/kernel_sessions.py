@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import re
 import time
 from typing import TYPE_CHECKING, Any
@@ -364,6 +365,21 @@ class KernelBridge:
             await self.services.kernels.shutdown_kernel(self.kernel.id, now=now)
 
 
+#: How much lower a session's kernel runs than the server (the `nice` increment): a session
+#: that spins the CPU then yields to the server, which relays for every other session.
+SESSION_NICENESS = 5
+
+
+def _lower_priority(kernel: Kernel) -> None:
+    if kernel.pid is None:
+        return
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, kernel.pid)
+        os.setpriority(os.PRIO_PROCESS, kernel.pid, min(19, current + SESSION_NICENESS))
+    except OSError as exc:  # not permitted here: the session still works, at equal priority
+        log.debug("kernel %s: could not lower its priority: %s", kernel.id, exc)
+
+
 def _show_message(document: Document, text: str) -> None:
     """Replace the document's roots with one Div saying `text` (a schema-agnostic patch)."""
     events: list[dict[str, Any]] = [
@@ -405,6 +421,7 @@ class KernelSessions:
         started = time.perf_counter()
         kernel = await self.services.pool.take()
         kernel.never_restart()  # a new process would not hold the session: it is over
+        _lower_priority(kernel)
         bridge = KernelBridge(self.services, kernel, self.callback_timeout)
         spec = {
             "app": self.spec,
