@@ -161,4 +161,3 @@ class KernelChannelsHandler(WebSocketHandler, JupyterHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         JupyterHandler.write_error(self, status_code, **kwargs)
-
