@@ -251,3 +251,13 @@ def test_status(jupyter: JupyterPeer) -> None:
     assert body["kernels"] == 0
     assert ISO.match(body["started"])
     assert json.loads(json.dumps(body)) == body
+
+
+def test_identity_and_terminals(jupyter: JupyterPeer) -> None:
+    status, me, _ = jupyter.call("GET", '/api/me?permissions={"kernels":["read","write"]}')
+    assert status == 200
+    assert me["identity"]["username"] == "livedoc"
+    assert me["permissions"] == {"kernels": ["read", "write"]}
+    assert jupyter.call("GET", "/api/me?permissions=nope")[0] == 400
+    assert jupyter.call("GET", "/api/terminals")[:2] == (200, [])
+    assert JupyterPeer(jupyter.base, None).call("GET", "/api/me")[0] == 403

@@ -3,6 +3,7 @@ thin handlers over the kernel manager, with jupyter_server's status codes and mo
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import uuid
 from typing import Any
@@ -25,7 +26,9 @@ __all__ = [
     "KernelSpecResourceHandler",
     "KernelSpecsHandler",
     "KernelsHandler",
+    "MeHandler",
     "StatusHandler",
+    "TerminalsHandler",
     "kernel_routes",
 ]
 
@@ -57,6 +60,42 @@ class StatusHandler(JupyterHandler):
                 "started": iso_utc(self.services.started),
             }
         )
+
+
+class MeHandler(JupyterHandler):
+    """`GET /api/me`: who the client is (a token holder has no name here) and, when asked with
+    `?permissions={"resource": ["action", ...]}`, what it may do (everything: the token grants
+    it all)."""
+
+    def get(self) -> None:
+        asked = self.get_query_argument("permissions", None)
+        permissions: dict[str, list[str]] = {}
+        if asked is not None:
+            try:
+                wanted = json.loads(asked)
+            except ValueError:
+                raise HTTPError(400, reason="permissions must be JSON") from None
+            if not isinstance(wanted, dict) or not all(
+                isinstance(v, list) for v in wanted.values()
+            ):
+                raise HTTPError(400, reason='permissions look like {"kernels": ["read"]}')
+            permissions = {str(k): [str(a) for a in v] for k, v in wanted.items()}
+        identity = {
+            "username": "livedoc",
+            "name": "livedoc",
+            "display_name": "livedoc",
+            "initials": "LD",
+            "avatar_url": None,
+            "color": None,
+        }
+        self.write_json({"identity": identity, "permissions": permissions})
+
+
+class TerminalsHandler(JupyterHandler):
+    """`GET /api/terminals`: none (clients list them; livedoc offers no terminals)."""
+
+    def get(self) -> None:
+        self.write_json([])
 
 
 class KernelSpecsHandler(JupyterHandler):
@@ -168,6 +207,8 @@ def kernel_routes(prefix: str, common: dict[str, Any]) -> list[Any]:
     return [
         (f"{prefix}/api/?", ApiHandler, common),
         (f"{prefix}/api/status", StatusHandler, common),
+        (f"{prefix}/api/me", MeHandler, common),
+        (f"{prefix}/api/terminals", TerminalsHandler, common),
         (f"{prefix}/api/kernelspecs", KernelSpecsHandler, common),
         (rf"{prefix}/api/kernelspecs/([\w.\-%]+)", KernelSpecHandler, common),
         (rf"{prefix}/kernelspecs/([\w.\-%]+)/([\w.\-]+)", KernelSpecResourceHandler, common),
