@@ -134,7 +134,7 @@ class RedisStore(DocumentStore):
                 try:
                     await pipe.watch(self._key(key, "meta"))
                     meta = await self._meta(key, pipe)
-                    pipe.multi()  # type: ignore[no-untyped-call]
+                    _begin(pipe)
                     result = body(pipe, meta)
                     await pipe.execute()
                     return result
@@ -208,7 +208,7 @@ class RedisStore(DocumentStore):
                     meta = await self._meta(key, pipe)
                     if meta is None:
                         return None, None
-                    pipe.multi()  # type: ignore[no-untyped-call]
+                    _begin(pipe)
                     if not queue(pipe, meta):
                         return meta, None
                     return meta, await pipe.execute()
@@ -357,3 +357,9 @@ class RedisStore(DocumentStore):
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def _begin(pipe: Any) -> None:
+    """MULTI on a watching pipeline (untyped in redis-py so far: called through Any, so a typed
+    release changes nothing here)."""
+    pipe.multi()
