@@ -114,9 +114,15 @@ class Channels:
 
     @classmethod
     async def open(
-        cls, peer: JupyterPeer, kernel_id: str, *, v1: bool = True, query_token: bool = False
+        cls,
+        peer: JupyterPeer,
+        kernel_id: str,
+        *,
+        v1: bool = True,
+        query_token: bool = False,
+        session: str | None = None,
     ) -> Channels:
-        session = uuid.uuid4().hex
+        session = session or uuid.uuid4().hex
         headers = {}
         if peer.token and not query_token:
             headers["Authorization"] = f"token {peer.token}"

@@ -261,3 +261,41 @@ def test_identity_and_terminals(jupyter: JupyterPeer) -> None:
     assert jupyter.call("GET", "/api/me?permissions=nope")[0] == 400
     assert jupyter.call("GET", "/api/terminals")[:2] == (200, [])
     assert JupyterPeer(jupyter.base, None).call("GET", "/api/me")[0] == 403
+
+
+def test_a_client_that_reconnects_gets_what_it_missed(jupyter: JupyterPeer) -> None:
+    kernel_id = jupyter.start_kernel()["id"]
+
+    async def scenario() -> tuple[str, str, int]:
+        channels = await Channels.open(jupyter, kernel_id)
+        request = channels.message(
+            "execute_request",
+            {
+                "code": "import time\ntime.sleep(1)\nprint('done')",
+                "silent": False,
+                "store_history": True,
+                "user_expressions": {},
+                "allow_stdin": False,
+                "stop_on_error": True,
+            },
+        )
+        channels.send(request)
+        await jupyter.until_state(kernel_id, "busy")
+        channels.close()  # the network drops while the cell runs
+        await asyncio.sleep(0.5)
+        assert jupyter.call("GET", f"/api/kernels/{kernel_id}")[1]["connections"] == 0
+        back = await Channels.open(jupyter, kernel_id, session=channels.session)
+        seen: list[dict[str, Any]] = []
+        while not any(m["header"]["msg_type"] == "execute_reply" for m in seen):
+            message = await back.receive(timeout=10)
+            assert message is not None
+            if message["parent_header"].get("msg_id") == request["header"]["msg_id"]:
+                seen.append(message)
+        back.close()
+        stdout = "".join(m["content"]["text"] for m in seen if m["header"]["msg_type"] == "stream")
+        [reply] = [m for m in seen if m["header"]["msg_type"] == "execute_reply"]
+        return stdout, reply["content"]["status"], len(seen)
+
+    stdout, status, _ = run(scenario())
+    assert (stdout, status) == ("done\n", "ok")  # held while it was away, then replayed
+    jupyter.call("DELETE", f"/api/kernels/{kernel_id}")

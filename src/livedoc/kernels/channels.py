@@ -9,11 +9,16 @@ receives before its subscription reaches the publisher; jupyter_server retries k
 every 0.5 s until one arrives). Messages are relayed as byte parts: what the kernel wrote is
 handed on unchanged, and what the client sends is re-signed with the kernel's key and sent
 without being parsed.
+
+When a client's websocket drops, its channels can be *parked*: the sockets stay connected and
+what the kernel sends is held (bounded), so a client that reconnects with the same session id
+gets the replies and outputs it missed, in order, as jupyter_server's offline buffering does.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from typing import TYPE_CHECKING
 
 import zmq
@@ -27,7 +32,7 @@ if TYPE_CHECKING:
 
     from livedoc.kernels.manager import Kernel, KernelEvent, KernelManager
 
-__all__ = ["CHANNELS", "KernelChannels"]
+__all__ = ["CHANNELS", "HOLD_BYTES", "HOLD_MESSAGES", "KernelChannels"]
 
 log = logging.getLogger("livedoc.kernel")
 
@@ -35,6 +40,9 @@ log = logging.getLogger("livedoc.kernel")
 CHANNELS = ("shell", "control", "stdin", "iopub")
 #: The ones a client has sockets of its own for.
 _REQUEST_CHANNELS = ("shell", "control", "stdin")
+#: What parked channels hold at most for a client to come back to (the oldest go first).
+HOLD_MESSAGES = 10_000
+HOLD_BYTES = 64 * 1024 * 1024
 
 
 class KernelChannels:
@@ -54,6 +62,9 @@ class KernelChannels:
         self._sockets: dict[str, LoopSocket] = {}
         self._unsubscribe: Callable[[], None] | None = None
         self._unlisten: Callable[[], None] | None = None
+        self._held: deque[RawMessage] = deque()
+        self._held_bytes = 0
+        self.dropped = 0
         self.closed = False
 
     def _address(self, channel: str) -> str:
@@ -117,6 +128,47 @@ class KernelChannels:
         parts = split_message(session.serialize(message))
         return RawMessage("iopub", parts[1], parts[2], parts[3], parts[4])
 
+    # -- a client that comes back ---------------------------------------------------------
+
+    @property
+    def parked(self) -> bool:
+        return self.deliver == self._hold
+
+    def park(self) -> None:
+        """The client left: keep the sockets, hold what the kernel sends (see the module doc)."""
+        if self.closed or self.parked:
+            return
+        self.deliver = self._hold
+        self.kernel.connections = max(0, self.kernel.connections - 1)
+
+    def _hold(self, message: RawMessage) -> None:
+        size = sum(len(part) for part in message.parts) + sum(
+            memoryview(b).nbytes for b in message.buffers
+        )
+        self._held.append(message)
+        self._held_bytes += size
+        while len(self._held) > HOLD_MESSAGES or self._held_bytes > HOLD_BYTES:
+            old = self._held.popleft()
+            self._held_bytes -= sum(len(part) for part in old.parts) + sum(
+                memoryview(b).nbytes for b in old.buffers
+            )
+            self.dropped += 1
+
+    def resume(self, deliver: Callable[[RawMessage], None]) -> list[RawMessage]:
+        """A client is back: what was held for it, in order; `deliver` gets the rest."""
+        held, self._held, self._held_bytes = list(self._held), deque(), 0
+        if self.dropped:
+            log.warning(
+                "kernel %s: %d messages for client %s were dropped while it was away",
+                self.kernel.id,
+                self.dropped,
+                self.session_id,
+            )
+            self.dropped = 0
+        self.deliver = deliver
+        self.kernel.connections += 1
+        return held
+
     def close(self) -> None:
         if self.closed:
             return
@@ -125,7 +177,9 @@ class KernelChannels:
             self._unsubscribe()
         if self._unlisten is not None:
             self._unlisten()
-            self.kernel.connections = max(0, self.kernel.connections - 1)
+            if not self.parked:
+                self.kernel.connections = max(0, self.kernel.connections - 1)
+        self._held.clear()
         for socket in self._sockets.values():
             socket.close()
         self._sockets.clear()

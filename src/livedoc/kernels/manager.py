@@ -115,6 +115,9 @@ class Kernel:
         self._watcher: LoopSocket | None = None
         self._iopub_listeners: list[Callable[[list[bytes]], None]] = []
         self._last_parent: tuple[bytes, str | None] = (b"", None)
+        #: Set once the kernel's iopub subscription receives: before that, what the kernel
+        #: publishes is lost (ZMQ's slow joiner), so nobody is told the kernel is ready.
+        self.iopub_live = asyncio.Event()
         #: The kernel_info reply once it has answered (cleared when it restarts).
         self.info_reply: dict[str, Any] | None = None
 
@@ -183,6 +186,7 @@ class Kernel:
             self._watcher = watcher
 
     def _on_iopub(self, frames: list[bytes]) -> None:
+        self.iopub_live.set()
         parts = split_message(frames)
         if len(parts) < 5:
             return
@@ -227,9 +231,23 @@ class Kernel:
     # -- readiness --------------------------------------------------------------------------
 
     async def wait_ready(self, context: zmq.asyncio.Context, time_limit: float) -> dict[str, Any]:
-        """Ask `kernel_info` on a socket of its own until the kernel answers; the reply's
-        content. Raises TimeoutError (the kernel does not answer) or RuntimeError (it died)."""
-        return await self.request(context, "kernel_info_request", {}, time_limit, repeat=True)
+        """Ask `kernel_info` on a socket of its own until the kernel answers *and* its iopub
+        subscription has received something (each request makes the kernel publish a status);
+        the reply's content. TimeoutError (no answer) or RuntimeError (it died)."""
+        deadline = time.monotonic() + time_limit
+        while True:
+            reply = await self.request(
+                context,
+                "kernel_info_request",
+                {},
+                max(0.01, deadline - time.monotonic()),
+                repeat=True,
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.iopub_live.wait(), 0.25)
+                return reply
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"kernel {self.id}: its iopub never came alive")
 
     async def request(
         self,
@@ -438,6 +456,7 @@ class KernelManager:
         log.warning("kernel %s died; restarting it", kernel.id)
         kernel.execution_state = "restarting"
         kernel.info_reply = None
+        kernel.iopub_live.clear()
         kernel.notify("restarting")
         asyncio.get_running_loop().create_task(self._announce_restart(kernel))
 
@@ -479,6 +498,7 @@ class KernelManager:
         kernel.execution_state = "restarting"
         kernel.info_reply = None
         await kernel.manager.restart_kernel(now=False)
+        kernel.iopub_live.clear()  # the old process published while it shut down
         await self.wait_ready(kernel_id)
         kernel.notify("restarted")
         return kernel

@@ -90,8 +90,17 @@ class KernelChannelsHandler(WebSocketHandler, JupyterHandler):
             self.close(1000, _REPLACED)
             return
         session_id = self.session_key.split(":", 1)[1]
-        channels = KernelChannels(self.services.kernels, self.kernel, session_id, self.deliver)
-        channels.open()
+        channels = self.services.unpark(self.session_key)
+        if channels is not None:  # a client back after a drop: what it missed comes first
+            held = channels.resume(self.deliver)
+            log.info(
+                "kernel %s: client %s is back; %d held messages", kernel_id, session_id, len(held)
+            )
+            for message in held:
+                self.deliver(message)
+        else:
+            channels = KernelChannels(self.services.kernels, self.kernel, session_id, self.deliver)
+            channels.open()
         self.channels = channels
         self._unlisten = self.kernel.listen(self._on_kernel_event)
         log.debug("kernel %s: client %s connected (%s)", kernel_id, session_id, self.protocol_name)
@@ -157,6 +166,10 @@ class KernelChannelsHandler(WebSocketHandler, JupyterHandler):
     def on_close(self) -> None:
         self._closed = True
         self.services.forget_connection(self)
+        if self.channels is not None and self.kernel.id in self.services.kernels:
+            self._unlisten()
+            channels, self.channels = self.channels, None
+            self.services.park(self.session_key, channels)  # until the client comes back
         self.release()
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:

@@ -6,6 +6,7 @@ running.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -21,11 +22,15 @@ from livedoc.services.sessions import SessionRecords
 if TYPE_CHECKING:
     from tornado.websocket import WebSocketHandler
 
+    from livedoc.kernels.channels import KernelChannels
     from livedoc.server.settings import ServerSettings
 
 __all__ = ["JupyterServices"]
 
 log = logging.getLogger("livedoc.jupyter")
+
+#: Seconds a departed client's kernel channels are kept, holding messages, for it to return.
+PARK_TIME = 600.0
 
 #: What a pooled kernel runs before it is handed to a session: the session's side of the
 #: bridge, imported and warmed (see `in_kernel.prepare`), ~0.3 s that a page would wait.
@@ -63,6 +68,7 @@ class JupyterServices:
             SessionRecords(settings.session_db), self.kernels, self.contents
         )
         self._connections: dict[str, WebSocketHandler] = {}
+        self._parked: dict[str, tuple[KernelChannels, asyncio.TimerHandle]] = {}
         if self.token == "":
             log.warning(
                 "the Jupyter API has no token: anyone who reaches this port can run code in"
@@ -75,6 +81,8 @@ class JupyterServices:
     async def stop(self) -> None:
         for handler in list(self._connections.values()):
             handler.close(1001, "the server is stopping")
+        for key in list(self._parked):
+            self._discard(key)
         await self.pool.close()
         await self.kernels.shutdown_all()
         self.sessions.records.close()
@@ -96,6 +104,35 @@ class JupyterServices:
     def connection(self, key: str) -> WebSocketHandler | None:
         """The kernel websocket registered under `key`, if any."""
         return self._connections.get(key)
+
+    # -- clients that come back -----------------------------------------------------------
+
+    def park(self, key: str, channels: KernelChannels) -> None:
+        """Keep a departed client's channels (holding what the kernel sends) for `PARK_TIME`,
+        for it to come back to with the same session id."""
+        self._discard(key)
+        channels.park()
+        expiry = asyncio.get_running_loop().call_later(PARK_TIME, self._discard, key)
+        self._parked[key] = (channels, expiry)
+
+    def unpark(self, key: str) -> KernelChannels | None:
+        """The channels a client left under `key`, if they are still there (and their kernel)."""
+        found = self._parked.pop(key, None)
+        if found is None:
+            return None
+        channels, expiry = found
+        expiry.cancel()
+        if channels.closed or channels.kernel.id not in self.kernels:
+            channels.close()
+            return None
+        return channels
+
+    def _discard(self, key: str) -> None:
+        found = self._parked.pop(key, None)
+        if found is not None:
+            channels, expiry = found
+            expiry.cancel()
+            channels.close()
 
     def forget_connection(self, handler: WebSocketHandler) -> None:
         for key, known in list(self._connections.items()):
