@@ -299,3 +299,30 @@ def test_a_client_that_reconnects_gets_what_it_missed(jupyter: JupyterPeer) -> N
     stdout, status, _ = run(scenario())
     assert (stdout, status) == ("done\n", "ok")  # held while it was away, then replayed
     jupyter.call("DELETE", f"/api/kernels/{kernel_id}")
+
+
+def test_a_flood_of_output_is_cut_for_the_client_and_it_is_told(jupyter: JupyterPeer) -> None:
+    kernel_id = jupyter.start_kernel()["id"]
+
+    async def flood() -> tuple[str, int, str]:
+        channels = await Channels.open(jupyter, kernel_id)
+        reply = await channels.execute("print('x' * 5_000_000)\nprint('end')")  # 5 MB at once
+        channels.close()
+        notices = [
+            m["content"]["text"]
+            for m in reply.of_type("stream")
+            if m["content"]["name"] == "stderr"
+        ]
+        shown = sum(
+            len(m["content"]["text"])
+            for m in reply.of_type("stream")
+            if m["content"]["name"] == "stdout"
+        )
+        assert reply.reply is not None
+        return "".join(notices), shown, reply.reply["content"]["status"]
+
+    notice, shown, status = run(flood())
+    assert "IOPub data rate exceeded" in notice
+    assert shown < 5_000_000  # the browser is spared the flood
+    assert status == "ok"  # and the kernel went on
+    jupyter.call("DELETE", f"/api/kernels/{kernel_id}")

@@ -143,6 +143,22 @@ def add_parser(subparsers: Any) -> None:
         help=help_for("kernel_info_timeout"),
     )
     jupyter.add_argument(
+        "--iopub-msg-rate-limit", type=float, default=1000.0, help=help_for("iopub_msg_rate_limit")
+    )
+    jupyter.add_argument(
+        "--iopub-data-rate-limit",
+        type=float,
+        default=1_000_000.0,
+        help=help_for("iopub_data_rate_limit"),
+    )
+    jupyter.add_argument(
+        "--rate-limit-window",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help=help_for("rate_limit_window"),
+    )
+    jupyter.add_argument(
         "--cull-idle-timeout",
         type=float,
         metavar="SECONDS",

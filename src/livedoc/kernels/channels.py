@@ -17,7 +17,9 @@ gets the replies and outputs it missed, in order, as jupyter_server's offline bu
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from livedoc.kernels.manager import Kernel, KernelEvent, KernelManager
+    from livedoc.kernels.ratelimit import IopubRateLimit
 
 __all__ = ["CHANNELS", "HOLD_BYTES", "HOLD_MESSAGES", "KernelChannels"]
 
@@ -54,8 +57,12 @@ class KernelChannels:
         kernel: Kernel,
         session_id: str,
         deliver: Callable[[RawMessage], None],
+        rate_limit: IopubRateLimit | None = None,
     ) -> None:
+        """`rate_limit` drops a flood of iopub output for a client that renders it (a browser),
+        and tells it so; without one, nothing is ever dropped."""
         self.manager = manager
+        self.rate_limit = rate_limit
         self.kernel = kernel
         self.session_id = session_id
         self.deliver = deliver
@@ -100,10 +107,35 @@ class KernelChannels:
             )
 
     def _iopub(self, parts: list[bytes]) -> None:
-        if not self.closed:
-            self.deliver(
-                RawMessage("iopub", parts[1], parts[2], parts[3], parts[4], tuple(parts[5:]))
-            )
+        if self.closed:
+            return
+        if self.rate_limit is not None and not self._within_rate(parts):
+            return
+        self.deliver(RawMessage("iopub", parts[1], parts[2], parts[3], parts[4], tuple(parts[5:])))
+
+    def _within_rate(self, parts: list[bytes]) -> bool:
+        assert self.rate_limit is not None
+        try:
+            header = json.loads(parts[1])
+            msg_type = str(header.get("msg_type", ""))
+        except (ValueError, AttributeError):
+            return True
+        verdict = self.rate_limit.check(msg_type, parts[4], time.monotonic())
+        if verdict.notice is not None:
+            log.warning("kernel %s: client %s: %s", self.kernel.id, self.session_id, verdict.notice)
+            self.deliver(self._notice(verdict.notice, parts[2]))
+        return verdict.send
+
+    def _notice(self, text: str, parent_header: bytes) -> RawMessage:
+        """A stderr stream message under the request whose output is being dropped."""
+        session = self.kernel.manager.session
+        try:
+            parent = json.loads(parent_header)
+        except ValueError:
+            parent = {}
+        message = session.msg("stream", content={"name": "stderr", "text": text}, parent=parent)
+        parts = split_message(session.serialize(message))
+        return RawMessage("iopub", parts[1], parts[2], parts[3], parts[4])
 
     def send(self, message: RawMessage) -> None:
         """A client's message to the kernel, re-signed with the kernel's key."""

@@ -124,6 +124,17 @@ class ServerSettings:
     kernel_info_timeout: float = _option(
         60.0, "Seconds a starting or restarting kernel has to answer kernel_info."
     )
+    iopub_msg_rate_limit: float = _option(
+        1000.0,
+        "Kernel messages per second a Jupyter client gets at most (averaged over"
+        " --rate-limit-window); past it, output is dropped for a moment and the client told"
+        " (0: no limit).",
+    )
+    iopub_data_rate_limit: float = _option(
+        1_000_000.0,
+        "Bytes per second of kernel output a Jupyter client gets at most (0: no limit).",
+    )
+    rate_limit_window: float = _option(3.0, "Seconds over which the iopub rates are averaged.")
     cull_idle_timeout: float = _option(
         0.0, "Shut down kernels idle this many seconds (0: never), as Jupyter's option."
     )
@@ -174,6 +185,8 @@ class ServerSettings:
             problems.append("callback_timeout must not be negative")
         if self.kernel_pool < 0:
             problems.append("kernel_pool must not be negative")
+        if self.rate_limit_window <= 0:
+            problems.append("rate_limit_window must be above 0")
         if self.time_to_dead <= 0:
             problems.append("time_to_dead must be above 0")
         for name in (

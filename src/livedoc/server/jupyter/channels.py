@@ -99,7 +99,13 @@ class KernelChannelsHandler(WebSocketHandler, JupyterHandler):
             for message in held:
                 self.deliver(message)
         else:
-            channels = KernelChannels(self.services.kernels, self.kernel, session_id, self.deliver)
+            channels = KernelChannels(
+                self.services.kernels,
+                self.kernel,
+                session_id,
+                self.deliver,
+                self.services.rate_limit(),
+            )
             channels.open()
         self.channels = channels
         self._unlisten = self.kernel.listen(self._on_kernel_event)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from livedoc.kernels.manager import KernelManager
 from livedoc.kernels.pool import KernelPool
+from livedoc.kernels.ratelimit import IopubRateLimit
 from livedoc.kernels.specs import KernelSpecs
 from livedoc.server.jupyter.sessions import JupyterSessions
 from livedoc.services.contents import ContentsManager
@@ -67,6 +68,11 @@ class JupyterServices:
         self.sessions = JupyterSessions(
             SessionRecords(settings.session_db), self.kernels, self.contents
         )
+        self._rates = (
+            settings.iopub_msg_rate_limit,
+            settings.iopub_data_rate_limit,
+            settings.rate_limit_window,
+        )
         self._connections: dict[str, WebSocketHandler] = {}
         self._parked: dict[str, tuple[KernelChannels, asyncio.TimerHandle]] = {}
         if self.token == "":
@@ -74,6 +80,13 @@ class JupyterServices:
                 "the Jupyter API has no token: anyone who reaches this port can run code in"
                 " its kernels"
             )
+
+    def rate_limit(self) -> IopubRateLimit | None:
+        """A fresh limit for one client's iopub (None when both limits are off)."""
+        messages, data, window = self._rates
+        if messages <= 0 and data <= 0:
+            return None
+        return IopubRateLimit(messages, data, window)
 
     def start(self) -> None:
         self.pool.start()
